@@ -3,15 +3,8 @@ module github.com/coopbox/coopbox
 go 1.26.8
 
 require (
-	github.com/hashicorp/mdns v1.0.7 // indirect
-	github.com/miekg/dns v1.1.72 // indirect
-	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e // indirect
-	go.etcd.io/bbolt v1.5.0 // indirect
-	golang.org/x/crypto v0.59.0 // indirect
-	golang.org/x/mod v0.42.0 // indirect
-	golang.org/x/net v0.62.0 // indirect
-	golang.org/x/sync v0.25.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/text v0.44.0 // indirect
-	golang.org/x/tools v0.52.0 // indirect
+	go.etcd.io/bbolt v1.5.0
+	golang.org/x/text v0.44.0
 )
+
+require golang.org/x/sys v0.50.0 // indirect

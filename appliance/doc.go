@@ -1,0 +1,26 @@
+// Package appliance is the composition root of coopbox and everything that
+// makes the program a box rather than a web app: the data folder and its
+// bbolt database, the local certificate authority and HTTPS, the plain-HTTP
+// welcome page, the first-boot claim, people and sessions, the landing page,
+// mDNS, backups, the clock and the HTTP server with its security middleware.
+//
+// One file per concern:
+//
+//	box.go       Box: New, Run, Close; mounting services
+//	store.go     the bbolt file and the appliance's own bucket
+//	certs.go     the certificate authority and the leaf certificate
+//	welcome.go   the plain-HTTP welcome page
+//	people.go    accounts, sessions, the session cookie, the who-is-asking middleware
+//	pages.go     the landing page, claim, sign-in, join, invitations, the card
+//	security.go  headers, CSP, cross-origin protection, body limits, rate limits
+//	mdns.go      the multicast DNS zone and announcer
+//	backup.go    hot backup, check and restore
+//	clock.go     the box's idea of the time on a Pi without a battery clock
+//
+// The data folder (default ./coopbox-data, /perm/coopbox on the box):
+//
+//	coopbox.db           bbolt: one top-level bucket per service, "box" for this package
+//	tls/ca.crt, ca.key   the box's own certificate authority (key 0600)
+//	tls/leaf.crt, .key   the server certificate, re-issued when addresses change
+//	before-restore-*/    what a restore replaced, kept aside
+package appliance
