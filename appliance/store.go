@@ -1,6 +1,7 @@
 package appliance
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -72,4 +73,91 @@ func initBoxBucket(tx *bolt.Tx) error {
 		return fmt.Errorf("%w (schema %d, this one reads up to %d)", errNewerSchema, n, schemaVersion)
 	}
 	return nil
+}
+
+// store is the appliance's reads and writes in its "box" bucket. Values are
+// JSON; every value returned is a copy made inside the transaction.
+type store struct {
+	db *bolt.DB
+}
+
+// errNotFound is returned when a record does not exist.
+var errNotFound = errors.New("not found")
+
+func (s *store) box(tx *bolt.Tx, name []byte) *bolt.Bucket {
+	return tx.Bucket(bucketBox).Bucket(name)
+}
+
+// setting returns a copy of a settings value, nil if unset.
+func (s *store) setting(key string) ([]byte, error) {
+	var v []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := s.box(tx, bucketSettings).Get([]byte(key)); b != nil {
+			v = append([]byte(nil), b...)
+		}
+		return nil
+	})
+	return v, err
+}
+
+func (s *store) setSetting(key string, value []byte) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return s.box(tx, bucketSettings).Put([]byte(key), value)
+	})
+}
+
+// settingOrCreate returns the value of key, storing make()'s result first if
+// it is unset. Used for secrets generated once (the cookie key).
+func (s *store) settingOrCreate(key string, make func() ([]byte, error)) ([]byte, error) {
+	var v []byte
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := s.box(tx, bucketSettings)
+		if cur := b.Get([]byte(key)); cur != nil {
+			v = append([]byte(nil), cur...)
+			return nil
+		}
+		nv, err := make()
+		if err != nil {
+			return err
+		}
+		v = nv
+		return b.Put([]byte(key), nv)
+	})
+	return v, err
+}
+
+func getJSON[T any](b *bolt.Bucket, key []byte) (T, error) {
+	var v T
+	raw := b.Get(key)
+	if raw == nil {
+		return v, errNotFound
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, fmt.Errorf("decode %q: %w", key, err)
+	}
+	return v, nil
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, raw)
+}
+
+// list decodes every value of a nested bucket of "box".
+func list[T any](s *store, name []byte) ([]T, error) {
+	var out []T
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return s.box(tx, name).ForEach(func(k, raw []byte) error {
+			var v T
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return fmt.Errorf("decode %s/%x: %w", name, k, err)
+			}
+			out = append(out, v)
+			return nil
+		})
+	})
+	return out, err
 }
