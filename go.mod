@@ -3,12 +3,16 @@ module github.com/coopbox/coopbox
 go 1.26.8
 
 require (
+	github.com/hashicorp/mdns v1.0.7
+	github.com/miekg/dns v1.1.72
 	go.etcd.io/bbolt v1.5.0
+	golang.org/x/net v0.61.0
 	golang.org/x/text v0.44.0
 )
 
 require (
-	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e // indirect
-	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/mod v0.42.0 // indirect
+	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/tools v0.52.0 // indirect
 )
