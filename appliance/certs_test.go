@@ -228,7 +228,7 @@ func TestOpenCertsIgnoresDamagedLeaf(t *testing.T) {
 			return os.WriteFile(filepath.Join(dir, leafCertFile), []byte("not a certificate"), 0o644)
 		}},
 		{"leaf.key from another leaf", func(dir string) error {
-			return os.WriteFile(filepath.Join(dir, leafKeyFile), readFile(dir, caKeyFile), 0o600)
+			return os.WriteFile(filepath.Join(dir, leafKeyFile), readCertFile(dir, caKeyFile), 0o600)
 		}},
 	}
 	for _, tt := range tests {
@@ -252,7 +252,7 @@ func TestOpenCertsIgnoresDamagedLeaf(t *testing.T) {
 	}
 }
 
-func readFile(dir, name string) []byte {
+func readCertFile(dir, name string) []byte {
 	data, _ := os.ReadFile(filepath.Join(dir, name))
 	return data
 }
@@ -263,20 +263,20 @@ func TestOpenCertsRefusesBrokenCA(t *testing.T) {
 		damage func(dir, otherDir string) error
 	}{
 		{"ca.crt of another CA", func(dir, otherDir string) error {
-			return os.WriteFile(filepath.Join(dir, caCertFile), readFile(otherDir, caCertFile), 0o644)
+			return os.WriteFile(filepath.Join(dir, caCertFile), readCertFile(otherDir, caCertFile), 0o644)
 		}},
 		{"ca.key of another CA", func(dir, otherDir string) error {
-			return os.WriteFile(filepath.Join(dir, caKeyFile), readFile(otherDir, caKeyFile), 0o600)
+			return os.WriteFile(filepath.Join(dir, caKeyFile), readCertFile(otherDir, caKeyFile), 0o600)
 		}},
 		{"ca.crt missing", func(dir, _ string) error { return os.Remove(filepath.Join(dir, caCertFile)) }},
 		{"ca.crt garbage", func(dir, _ string) error {
 			return os.WriteFile(filepath.Join(dir, caCertFile), []byte("-----BEGIN CERTIFICATE-----\nAAAA\n"), 0o644)
 		}},
 		{"ca.crt is the leaf", func(dir, _ string) error {
-			if err := os.WriteFile(filepath.Join(dir, caCertFile), readFile(dir, leafCertFile), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, caCertFile), readCertFile(dir, leafCertFile), 0o644); err != nil {
 				return err
 			}
-			return os.WriteFile(filepath.Join(dir, caKeyFile), readFile(dir, leafKeyFile), 0o600)
+			return os.WriteFile(filepath.Join(dir, caKeyFile), readCertFile(dir, leafKeyFile), 0o600)
 		}},
 	}
 	for _, tt := range tests {
@@ -287,11 +287,11 @@ func TestOpenCertsRefusesBrokenCA(t *testing.T) {
 			if err := tt.damage(dir, otherDir); err != nil {
 				t.Fatal(err)
 			}
-			keyBefore := readFile(dir, caKeyFile)
+			keyBefore := readCertFile(dir, caKeyFile)
 			if _, err := openCerts(dir, "coopbox", now); err == nil {
 				t.Fatalf("openCerts succeeded, want an error")
 			}
-			if !bytes.Equal(readFile(dir, caKeyFile), keyBefore) {
+			if !bytes.Equal(readCertFile(dir, caKeyFile), keyBefore) {
 				t.Errorf("openCerts replaced ca.key")
 			}
 		})

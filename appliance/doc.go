@@ -11,8 +11,11 @@
 //	certs.go     the certificate authority and the leaf certificate
 //	welcome.go   the plain-HTTP welcome page
 //	people.go    accounts, sessions, the session cookie, the who-is-asking middleware
-//	pages.go     the landing page, claim, sign-in, join, invitations, the card
-//	security.go  headers, CSP, cross-origin protection, body limits, rate limits
+//	routes.go    every HTTPS route; landing, claim, sign-in, join, invitations, card
+//	pages.go     templates, the message catalog, errors mapped to HTTP status
+//	admin.go     the facilitator's status page, backup download, restore upload
+//	security.go  headers, CSP, body limits, rate limits
+//	web/         templates, messages.json (fr, en), static files; embedded
 //	mdns.go      the multicast DNS zone and announcer
 //	backup.go    hot backup, check and restore
 //	clock.go     the box's idea of the time on a Pi without a battery clock
@@ -23,4 +26,6 @@
 //	tls/ca.crt, ca.key   the box's own certificate authority (key 0600)
 //	tls/leaf.crt, .key   the server certificate, re-issued when addresses change
 //	before-restore-*/    what a restore replaced, kept aside
+//	restore-staging-*/   an uploaded backup being checked (removed at start)
+//	restore-pending/     a checked backup being moved in (finished at start)
 package appliance

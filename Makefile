@@ -1,0 +1,34 @@
+# Short aliases; the logic lives in Go and in .ci/deps.
+GO      ?= go
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION) -X main.buildTime=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+HTTPS   ?= 127.0.0.1:8443
+HTTP    ?= 127.0.0.1:8080
+DATA    ?= ./coopbox-data
+
+.PHONY: run build test bench deps check-format fuzz clean
+
+run: build
+	./bin/coopbox serve -data $(DATA) -https $(HTTPS) -http $(HTTP)
+
+build:
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/coopbox ./cmd/coopbox
+
+deps:
+	bash .ci/deps
+
+check-format:
+	@out=$$(gofmt -l cmd appliance services config); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test: deps check-format
+	COOPBOX_REQUIRE_ALL=1 $(GO) test -race -count=1 -timeout 20m ./...
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzDecodeSessionCookie -fuzztime=30s ./appliance/
+
+clean:
+	rm -rf bin

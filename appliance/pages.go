@@ -1,0 +1,244 @@
+package appliance
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coopbox/coopbox/services/locale"
+	"github.com/coopbox/coopbox/services/person"
+	qrcode "github.com/skip2/go-qrcode"
+)
+
+//go:embed web
+var webFS embed.FS
+
+// page is what every template receives.
+type page struct {
+	*locale.Printer
+	Title   string
+	BoxName string
+	Me      *person.Person
+	Path    string
+	Error   string // already translated
+	Data    any
+}
+
+// templates parses each page of web/ with the shared layout.
+func parseTemplates() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"qr":    qrSVG,
+		"bytes": humanSize,
+		"date":  func(p *locale.Printer, t time.Time) string { return formatDate(p.Lang(), t) },
+	}
+	pages, err := fs.Glob(webFS, "web/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*template.Template{}
+	for _, name := range pages {
+		base := strings.TrimSuffix(strings.TrimPrefix(name, "web/"), ".html")
+		if base == "layout" {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(webFS, "web/layout.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		out[base] = t
+	}
+	return out, nil
+}
+
+var frMonths = []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
+
+// formatDate writes a date and time the way each language reads it.
+func formatDate(lang string, t time.Time) string {
+	t = t.Local()
+	if lang == "fr" {
+		return fmt.Sprintf("%d %s %d à %02d:%02d", t.Day(), frMonths[t.Month()-1], t.Year(), t.Hour(), t.Minute())
+	}
+	return t.Format("2 January 2006, 15:04")
+}
+
+// qrSVG draws text as a QR code in SVG, one path, crisp at any print size.
+func qrSVG(text string) (template.HTML, error) {
+	q, err := qrcode.New(text, qrcode.Medium)
+	if err != nil {
+		return "", err
+	}
+	bm := q.Bitmap()
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" shape-rendering="crispEdges" role="img" aria-label="QR code: %s"><rect width="100%%" height="100%%" fill="#fff"/><path fill="#000" d="`,
+		len(bm), len(bm), template.HTMLEscapeString(text))
+	for y, row := range bm {
+		for x, on := range row {
+			if on {
+				fmt.Fprintf(&b, "M%d %dh1v1h-1z", x, y)
+			}
+		}
+	}
+	b.WriteString(`"/></svg>`)
+	return template.HTML(b.String()), nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// render writes the page named name.
+func (b *Box) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	t, ok := b.templates[name]
+	if !ok {
+		b.log.Error("no such template", "template", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if p.Printer == nil {
+		p.Printer = b.printer(r)
+	}
+	p.Me = person.FromContext(r.Context())
+	p.Path = r.URL.Path
+	if p.BoxName == "" {
+		p.BoxName = b.boxName()
+	}
+	var buf strings.Builder
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		b.log.Error("render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	io.WriteString(w, buf.String())
+}
+
+func (b *Box) printer(r *http.Request) *locale.Printer { return b.catalog.Printer(locale.Choose(r)) }
+
+// boxName is the name given at claim, or the hostname before.
+func (b *Box) boxName() string {
+	v, err := b.st.setting("name")
+	if err != nil || len(v) == 0 {
+		return b.cfg.Hostname
+	}
+	return string(v)
+}
+
+// errorKey maps an error people caused to a catalog key and an HTTP status:
+// the one place where domain errors meet HTTP.
+func errorKey(err error) (key string, status int) {
+	switch {
+	case errors.Is(err, errBadName):
+		return "err.name", http.StatusBadRequest
+	case errors.Is(err, errNameTaken):
+		return "err.name_taken", http.StatusConflict
+	case errors.Is(err, errShortPassphrase):
+		return "err.passphrase_short", http.StatusBadRequest
+	case errors.Is(err, errPassphraseMatch):
+		return "err.passphrase_match", http.StatusBadRequest
+	case errors.Is(err, errBadCredentials):
+		return "err.credentials", http.StatusUnauthorized
+	case errors.Is(err, errAlreadyClaimed):
+		return "err.claimed", http.StatusConflict
+	case errors.Is(err, errBadInvite):
+		return "err.invite", http.StatusNotFound
+	case errors.Is(err, errForbidden):
+		return "err.forbidden", http.StatusForbidden
+	case errors.Is(err, errBadBackup), errors.Is(err, errBackupTooLarge):
+		return "err.backup", http.StatusBadRequest
+	case errors.Is(err, errRestorePending):
+		return "err.restore_pending", http.StatusConflict
+	case errors.Is(err, errNotFound):
+		return "err.not_found", http.StatusNotFound
+	}
+	return "err.internal", http.StatusInternalServerError
+}
+
+// fail renders page name again with the message of err.
+func (b *Box) fail(w http.ResponseWriter, r *http.Request, name string, err error, data any) {
+	key, status := errorKey(err)
+	if status == http.StatusInternalServerError {
+		b.log.Error("request failed", "path", r.URL.Path, "err", err)
+	}
+	p := b.printer(r)
+	b.render(w, r, status, name, page{Printer: p, Error: p.T(key), Data: data})
+}
+
+// localPath returns next if it is a path on this box, else "/": redirects
+// after a form never leave the box.
+func localPath(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, `\`) {
+		return "/"
+	}
+	return u.RequestURI()
+}
+
+func seeOther(w http.ResponseWriter, r *http.Request, to string) {
+	http.Redirect(w, r, localPath(to), http.StatusSeeOther)
+}
+
+// adoptBrowserTime takes the time a facilitator's browser sent with a form
+// (milliseconds since 1970) when the box's clock is unset.
+func (b *Box) adoptBrowserTime(r *http.Request, by string) {
+	ms, err := strconv.ParseInt(r.PostFormValue("browser_time"), 10, 64)
+	if err != nil || ms <= 0 {
+		return
+	}
+	t := time.UnixMilli(ms)
+	if b.clock.Adopt(t, by) {
+		b.log.Warn("clock was unset: adopted a facilitator's browser time", "time", t.UTC(), "by", by)
+		b.st.setSetting("clock-set-by", []byte(by))
+	}
+}
+
+// joinAddresses are the addresses people type or scan to reach the box.
+type joinAddress struct {
+	URL   string
+	Label string
+}
+
+func (b *Box) addresses() []joinAddress {
+	port := ""
+	if _, p, err := net.SplitHostPort(b.httpsAddr()); err == nil && p != "443" {
+		port = ":" + p
+	}
+	out := []joinAddress{{URL: "https://" + b.cfg.Hostname + ".local" + port + "/", Label: b.cfg.Hostname + ".local"}}
+	ips, _ := machineIPs()
+	for _, ip := range ips {
+		if ip.IsLoopback() || ip.To4() == nil {
+			continue
+		}
+		out = append(out, joinAddress{URL: "https://" + ip.String() + port + "/", Label: ip.String()})
+	}
+	return out
+}
+
+// requireFacilitator wraps h so that only facilitators reach it. The server
+// decides, whatever the page showed.
+func requireFacilitator(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !person.FromContext(r.Context()).IsFacilitator() {
+			if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/api/") {
+				seeOther(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()))
+				return
+			}
+			writeError(w, r, http.StatusForbidden, "forbidden", "facilitators only")
+			return
+		}
+		h(w, r)
+	}
+}

@@ -1,0 +1,123 @@
+// Browser test of the box, driven by appliance/browser_test.go, which starts
+// the box and passes its HTTPS base URL. Debian's Chromium, playwright-core,
+// axe-core. Prints one line per check; exits non-zero on the first failure.
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const base = process.argv[2];
+const shots = process.argv[3]; // folder for screenshots, optional
+assert.ok(base?.startsWith("https://"), "usage: node box.mjs https://127.0.0.1:PORT [SHOTS]");
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+
+function ok(what) { console.log("ok -", what); }
+
+// axe runs as an injected script: the box's CSP forbids inline scripts, so the
+// axe context bypasses CSP (the pages under test are the same).
+async function axe(page, what) {
+  await page.addScriptTag({ path: axePath });
+  const res = await page.evaluate(async () =>
+    await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }));
+  const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`), [],
+    `${what}: serious accessibility violations`);
+  ok(`${what}: axe finds no serious or critical violation (${res.violations.length} minor)`);
+}
+
+async function noHorizontalScroll(page, what) {
+  const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(sw <= iw, `${what}: the page is ${sw}px wide on a ${iw}px phone screen`);
+}
+
+try {
+  // A phone: Pixel-like viewport, French browser.
+  const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+    ignoreHTTPSErrors: true, bypassCSP: true, locale: "fr-FR" };
+  const ctx = await browser.newContext(phone);
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  const outside = [];
+  page.on("request", (r) => { if (!r.url().startsWith(base) && !r.url().startsWith("data:")) outside.push(r.url()); });
+
+  // 1. Unclaimed: the landing page leads to the claim form, in French.
+  await page.goto(base + "/");
+  assert.equal(new URL(page.url()).pathname, "/claim");
+  assert.equal(await page.getAttribute("html", "lang"), "fr");
+  assert.equal(await page.locator("h1").innerText(), "Mettre en route la boîte");
+  ok("an unclaimed box leads to the French claim page");
+  await axe(page, "claim page");
+  await noHorizontalScroll(page, "claim page");
+
+  // 2. Claim, by labels as a screen reader user would find the fields.
+  await page.getByLabel("Nom de la boîte").fill("Tiers-lieu La Fabrique");
+  await page.getByLabel("Votre nom").fill("Camille");
+  await page.getByLabel("Phrase de passe", { exact: true }).fill("les communs sont à nous");
+  await page.getByLabel("La même phrase de passe, encore").fill("les communs sont à nous");
+  await page.getByRole("button", { name: "Mettre en route" }).click();
+  await page.waitForURL(base + "/admin");
+  assert.equal(await page.locator("h1").innerText(), "Administration");
+  assert.match(await page.locator("header").innerText(), /Camille/);
+  ok("claim flow: the owner lands on the administration page, signed in");
+  await axe(page, "administration page");
+
+  // 3. The landing page in French, then the English switch.
+  await page.goto(base + "/");
+  assert.equal(await page.locator("h1").innerText(), "Tiers-lieu La Fabrique");
+  assert.ok(await page.getByRole("heading", { name: "Comment rejoindre" }).isVisible());
+  assert.ok(await page.locator("svg.qr").first().isVisible(), "a QR code is shown");
+  ok("landing page in French with the box's name and a QR code");
+  await axe(page, "landing page (fr)");
+  await noHorizontalScroll(page, "landing page");
+  if (shots) await page.screenshot({ path: `${shots}/landing-fr.png`, fullPage: true });
+
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "English" }).click()]);
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  assert.ok(await page.getByRole("heading", { name: "How to join" }).isVisible());
+  ok("the English switch gives the English landing page");
+  await axe(page, "landing page (en)");
+  await page.reload();
+  assert.equal(await page.getAttribute("html", "lang"), "en", "the language choice is remembered");
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Français" }).click()]);
+  assert.equal(await page.getAttribute("html", "lang"), "fr");
+  ok("the choice is remembered, and switching back works");
+
+  // 4. A participant joins from another phone, with the keyboard only.
+  const ctx2 = await browser.newContext(phone);
+  const p2 = await ctx2.newPage();
+  await p2.goto(base + "/");
+  await p2.keyboard.press("Tab");
+  assert.equal(await p2.evaluate(() => document.activeElement?.className), "skip", "first Tab reaches the skip link");
+  await p2.getByLabel("Votre nom (visible des autres)").focus();
+  await p2.keyboard.type("Ana Lúcia");
+  await Promise.all([p2.waitForNavigation(), p2.keyboard.press("Enter")]);
+  assert.match(await p2.locator("header").innerText(), /Ana Lúcia/);
+  const me = await (await p2.request.get(base + "/api/me")).json();
+  assert.equal(me.role, "participant");
+  ok("a participant joins by keyboard and is remembered by name");
+  await axe(p2, "landing page of a participant");
+
+  // 5. A participant cannot open the administration page.
+  await p2.goto(base + "/admin");
+  assert.equal(new URL(p2.url()).pathname, "/signin");
+  ok("a participant asking for /admin is sent to the sign-in page");
+
+  // 6. The printable card.
+  await page.goto(base + "/card");
+  assert.ok(await page.locator(".join-card svg.qr").isVisible());
+  await axe(page, "join card");
+  if (shots) await page.screenshot({ path: `${shots}/card.png` });
+
+  assert.deepEqual(errors, [], "no script error in the pages");
+  assert.deepEqual(outside, [], "no request leaves the box");
+  ok("no script error, no request outside the box");
+} finally {
+  await browser.close();
+}

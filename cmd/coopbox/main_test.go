@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestBadFlagsExitOne(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"serve", "-hostname", "Coop Box", "-log-level", "loud", "-https", "nope"}, &out, &errb)
+	if code != 1 {
+		t.Fatalf("exit status %d, want 1", code)
+	}
+	msg := errb.String()
+	for _, want := range []string{"-hostname", "-log-level", "-https"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error output lacks a message about %s: %q", want, msg)
+		}
+	}
+	if n := strings.Count(strings.TrimSpace(msg), "\n") + 1; n != 3 {
+		t.Errorf("%d lines of errors, want one per bad value (3): %q", n, msg)
+	}
+}
+
+func TestVersionAndUnknownCommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "coopbox ") {
+		t.Errorf("version: code %d, output %q", code, out.String())
+	}
+	if code := run([]string{"frobnicate"}, &out, &errb); code != 2 {
+		t.Errorf("unknown command: code %d, want 2", code)
+	}
+}
+
+// buildCoopbox compiles the real program once per test run.
+var buildOnce struct {
+	sync.Once
+	path string
+	err  error
+}
+
+func coopboxBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "coopbox-bin-")
+		if err != nil {
+			buildOnce.err = err
+			return
+		}
+		buildOnce.path = filepath.Join(dir, "coopbox")
+		out, err := exec.Command("go", "build", "-o", buildOnce.path, ".").CombinedOutput()
+		if err != nil {
+			buildOnce.err = err
+			t.Logf("%s", out)
+		}
+	})
+	if buildOnce.err != nil {
+		t.Fatalf("build coopbox: %v", buildOnce.err)
+	}
+	return buildOnce.path
+}
+
+// startProcess runs coopbox on dataDir and returns its HTTPS base URL.
+func startProcess(t *testing.T, dataDir string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(coopboxBinary(t), "serve", "-data", dataDir, "-https", "127.0.0.1:0", "-http", "")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`https=(https://127\.0\.0\.1:\d+)`)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	select {
+	case a := <-addr:
+		return cmd, a
+	case <-time.After(20 * time.Second):
+		t.Fatal("coopbox did not say where it serves within 20s")
+	}
+	return nil, ""
+}
+
+func insecureClient() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{
+		Jar:           jar,
+		Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       10 * time.Second,
+	}
+}
+
+// TestPowerCut kills coopbox with SIGKILL in the middle of a stream of
+// writes (invitations created by a facilitator, from four clients at once),
+// starts it again on the same folder and checks that every write the server
+// had acknowledged is there.
+func TestPowerCut(t *testing.T) {
+	dir := t.TempDir()
+	cmd, base := startProcess(t, dir)
+	owner := insecureClient()
+	res, err := owner.PostForm(base+"/claim", url.Values{"box": {"Coupure"}, "name": {"Camille"},
+		"passphrase": {"une longue phrase"}, "again": {"une longue phrase"}})
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("claim: %v %v", err, res)
+	}
+	res.Body.Close()
+
+	linkRe := regexp.MustCompile(`/invite/([A-Za-z0-9_-]{32})`)
+	var mu sync.Mutex
+	var acked []string
+	var wg sync.WaitGroup
+	killed := make(chan struct{})
+	for range 4 {
+		wg.Go(func() {
+			for i := 0; i < 7; i++ {
+				select {
+				case <-killed:
+					return
+				default:
+				}
+				res, err := owner.PostForm(base+"/facilitators/invites", url.Values{})
+				if err != nil {
+					return // the server died under us: not acknowledged
+				}
+				body, err := io.ReadAll(res.Body)
+				res.Body.Close()
+				if err != nil || res.StatusCode != http.StatusCreated {
+					return
+				}
+				if m := linkRe.FindSubmatch(body); m != nil {
+					mu.Lock()
+					acked = append(acked, string(m[1]))
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	// Cut the power once a dozen writes were acknowledged, with more in flight.
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 12 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	close(killed)
+	cmd.Wait()
+	wg.Wait()
+	mu.Lock()
+	tokens := append([]string(nil), acked...)
+	mu.Unlock()
+	t.Logf("%d invitations acknowledged before SIGKILL", len(tokens))
+
+	_, base = startProcess(t, dir)
+	visitor := insecureClient()
+	for _, tok := range tokens {
+		res, err := visitor.Get(base + "/invite/" + tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("acknowledged invitation %s…: status %d after restart, want 200", tok[:6], res.StatusCode)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"check", filepath.Join(dir, "coopbox.db")}, &out, &errb); code == 0 {
+		t.Errorf("check succeeded on the database of a running coopbox; want it to say the file is in use")
+	}
+}
