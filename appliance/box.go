@@ -67,7 +67,7 @@ func New(cfg config.Config, log *slog.Logger) (*Box, error) {
 		return nil, err
 	}
 	var err error
-	if b.templates, err = parseTemplates(); err != nil {
+	if b.templates, err = parseTemplates(&qrCache{}); err != nil {
 		return nil, err
 	}
 	if err := b.open(); err != nil {

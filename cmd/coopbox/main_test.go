@@ -196,3 +196,71 @@ func TestPowerCut(t *testing.T) {
 		t.Errorf("check succeeded on the database of a running coopbox; want it to say the file is in use")
 	}
 }
+
+// TestRestoreCommand takes a backup from a running coopbox, refuses to restore
+// while it runs, stops it with SIGTERM, restores with the command line and
+// starts again on the restored data.
+func TestRestoreCommand(t *testing.T) {
+	dir := t.TempDir()
+	cmd, base := startProcess(t, dir)
+	owner := insecureClient()
+	res, err := owner.PostForm(base+"/claim", url.Values{"box": {"Sauvegarde"}, "name": {"Camille"},
+		"passphrase": {"une longue phrase"}, "again": {"une longue phrase"}})
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("claim: %v %v", err, res)
+	}
+	res.Body.Close()
+	res, err = owner.Get(base + "/admin/backup")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("backup: %v %v", err, res)
+	}
+	backup, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	file := filepath.Join(t.TempDir(), "sauvegarde.tar.gz")
+	if err := os.WriteFile(file, backup, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	bob := insecureClient()
+	res, err = bob.PostForm(base+"/join", url.Values{"name": {"Bob"}})
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("join: %v %v", err, res)
+	}
+	res.Body.Close()
+
+	var out, errb bytes.Buffer
+	if code := run([]string{"restore", "-data", dir, file}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "in use") {
+		t.Errorf("restore while running: code %d, stderr %q; want 1 and a message saying the database is in use", code, errb.String())
+	}
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("coopbox after SIGTERM: %v, want a clean exit", err)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"check", file}, &out, &errb); code != 0 {
+		t.Fatalf("check: code %d, %s", code, errb.String())
+	}
+	if code := run([]string{"restore", "-data", dir, file}, &out, &errb); code != 0 {
+		t.Fatalf("restore: code %d, %s", code, errb.String())
+	}
+	t.Logf("%s", out.String())
+
+	_, base = startProcess(t, dir)
+	me := func(c *http.Client) string {
+		res, err := c.Get(base + "/api/me")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		return string(raw)
+	}
+	if got := me(bob); !strings.Contains(got, `"role":"anonymous"`) {
+		t.Errorf("Bob joined after the backup, yet after restore /api/me = %s", got)
+	}
+	if got := me(owner); !strings.Contains(got, `"role":"facilitator"`) {
+		t.Errorf("the owner's session from the backup: /api/me = %s", got)
+	}
+}
