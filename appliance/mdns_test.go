@@ -139,10 +139,10 @@ func TestMDNSNamespaces(t *testing.T) {
 		t.Skip("needs root to create network namespaces (CI runs as root)")
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("needs iproute2's ip to create network namespaces")
+		skipOrFail(t, "needs iproute2's ip to create network namespaces")
 	}
 	if err := exec.Command("/usr/bin/python3", "-c", "import zeroconf").Run(); err != nil {
-		t.Skipf("needs /usr/bin/python3 with zeroconf (Debian's python3-zeroconf): %v", err)
+		skipOrFail(t, "needs /usr/bin/python3 with zeroconf (Debian's python3-zeroconf): %v", err)
 	}
 	if testing.Short() {
 		t.Skip("takes seconds: network namespaces and a real mDNS client")
