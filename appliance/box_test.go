@@ -202,7 +202,7 @@ func TestBoxClaimPeopleAndRestart(t *testing.T) {
 	}
 	for _, ep := range []struct{ method, path string }{
 		{"GET", "/api/status"}, {"POST", "/facilitators/invites"}, {"POST", "/admin/restore"},
-		{"GET", "/admin/backup"}, {"POST", "/facilitators/x/revoke"},
+		{"GET", "/admin/backup"}, {"POST", "/facilitators/x/revoke"}, {"POST", "/account/passphrase"},
 	} {
 		r := tb.do(ana, ep.method, ep.path, url.Values{})
 		if r.status != http.StatusForbidden && !(r.status == http.StatusSeeOther && strings.HasPrefix(r.header.Get("Location"), "/signin")) {

@@ -350,6 +350,64 @@ func (p *people) signIn(old *session, name, pass string) (*session, error) {
 	return s, nil
 }
 
+// changePassphrase replaces the passphrase of the account of session s after
+// checking the current one, and ends the account's other sessions (a
+// passphrase is changed because it may have leaked).
+func (p *people) changePassphrase(s *session, current, pass, again string) error {
+	if s == nil || s.AccountID == "" {
+		return errForbidden
+	}
+	if err := checkNewPassphrase(pass, again); err != nil {
+		return err
+	}
+	var acct account
+	err := p.st.db.View(func(tx *bolt.Tx) error {
+		var err error
+		acct, err = getJSON[account](p.st.box(tx, bucketAccounts), []byte(s.AccountID))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !checkPassphrase(acct.Hash, current) {
+		return errBadCredentials
+	}
+	hash := hashPassphrase(pass)
+	return p.st.db.Update(func(tx *bolt.Tx) error {
+		accounts := p.st.box(tx, bucketAccounts)
+		a, err := getJSON[account](accounts, []byte(s.AccountID))
+		if err != nil {
+			return err
+		}
+		if a.Revoked {
+			return errForbidden
+		}
+		a.Hash = hash
+		if err := putJSON(accounts, []byte(a.ID), a); err != nil {
+			return err
+		}
+		return p.endSessionsTx(tx, a.ID, s.ID)
+	})
+}
+
+// endSessionsTx deletes every session of an account but keep (may be "").
+func (p *people) endSessionsTx(tx *bolt.Tx, accountID, keep string) error {
+	sessions := p.st.box(tx, bucketSessions)
+	var ended [][]byte
+	c := sessions.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if s, err := getJSON[session](sessions, k); err == nil && s.AccountID == accountID && s.ID != keep {
+			ended = append(ended, append([]byte(nil), k...))
+		}
+	}
+	for _, k := range ended {
+		if err := sessions.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // signOut ends a session.
 func (p *people) signOut(s *session) error {
 	return p.st.db.Update(func(tx *bolt.Tx) error {
@@ -500,20 +558,7 @@ func (p *people) revoke(accountID string) error {
 		if err := putJSON(accounts, []byte(a.ID), a); err != nil {
 			return err
 		}
-		sessions := p.st.box(tx, bucketSessions)
-		var ended [][]byte
-		c := sessions.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			if s, err := getJSON[session](sessions, k); err == nil && s.AccountID == accountID {
-				ended = append(ended, append([]byte(nil), k...))
-			}
-		}
-		for _, k := range ended {
-			if err := sessions.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
+		return p.endSessionsTx(tx, accountID, "")
 	})
 }
 

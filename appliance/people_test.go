@@ -176,3 +176,40 @@ func TestParticipantJoinAndRename(t *testing.T) {
 		t.Errorf("lookup after rename: %+v, %v", got, err)
 	}
 }
+
+func TestChangePassphrase(t *testing.T) {
+	p := newTestPeople(t)
+	s, err := p.claim("Box", "Camille", "une phrase de passe", "une phrase de passe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := p.signIn(nil, "Camille", "une phrase de passe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.changePassphrase(s, "mauvaise phrase", "nouvelle phrase!", "nouvelle phrase!"); !errors.Is(err, errBadCredentials) {
+		t.Errorf("wrong current passphrase: %v", err)
+	}
+	if err := p.changePassphrase(s, "une phrase de passe", "nouvelle phrase!", "autre phrase!!"); !errors.Is(err, errPassphraseMatch) {
+		t.Errorf("mismatched new passphrases: %v", err)
+	}
+	participant, _ := p.join(nil, "Ana")
+	if err := p.changePassphrase(participant, "x", "nouvelle phrase!", "nouvelle phrase!"); !errors.Is(err, errForbidden) {
+		t.Errorf("participant changing a passphrase: %v", err)
+	}
+	if err := p.changePassphrase(s, "une phrase de passe", "nouvelle phrase!", "nouvelle phrase!"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.lookup(encodeSessionCookie(p.cookieKey, s.ID)); err != nil {
+		t.Errorf("the session that changed the passphrase ended: %v", err)
+	}
+	if _, err := p.lookup(encodeSessionCookie(p.cookieKey, other.ID)); err == nil {
+		t.Error("another session of the account survived the change")
+	}
+	if _, err := p.signIn(nil, "Camille", "une phrase de passe"); !errors.Is(err, errBadCredentials) {
+		t.Errorf("old passphrase still works: %v", err)
+	}
+	if _, err := p.signIn(nil, "Camille", "nouvelle phrase!"); err != nil {
+		t.Errorf("new passphrase refused: %v", err)
+	}
+}

@@ -35,9 +35,11 @@ func (b *Box) routes() http.Handler {
 
 	// Facilitators only.
 	mux.HandleFunc("GET /facilitators", requireFacilitator(b.facilitators))
-	mux.Handle("POST /facilitators/invites", b.create.limit(requireFacilitator(b.createInvite)))
+	mux.HandleFunc("POST /facilitators/invites", requireFacilitator(b.create.limit(http.HandlerFunc(b.createInvite)).ServeHTTP))
 	mux.HandleFunc("POST /facilitators/invites/{id}/cancel", requireFacilitator(b.cancelInvite))
 	mux.HandleFunc("POST /facilitators/{id}/revoke", requireFacilitator(b.revoke))
+	mux.HandleFunc("GET /account", requireFacilitator(b.accountForm))
+	mux.HandleFunc("POST /account/passphrase", requireFacilitator(b.signin.limit(http.HandlerFunc(b.changePassphrase)).ServeHTTP))
 	mux.HandleFunc("GET /admin", requireFacilitator(b.admin))
 	mux.HandleFunc("GET /api/status", requireFacilitator(b.apiStatus))
 	mux.HandleFunc("GET /admin/backup", requireFacilitator(b.downloadBackup))
@@ -260,6 +262,20 @@ func (b *Box) revoke(w http.ResponseWriter, r *http.Request) {
 	}
 	b.log.Info("facilitator revoked", "account", r.PathValue("id"), "by", person.FromContext(r.Context()).Name)
 	seeOther(w, r, "/facilitators")
+}
+
+func (b *Box) accountForm(w http.ResponseWriter, r *http.Request) {
+	b.render(w, r, http.StatusOK, "account", page{})
+}
+
+func (b *Box) changePassphrase(w http.ResponseWriter, r *http.Request) {
+	err := b.people.changePassphrase(sessionFrom(r), r.PostFormValue("current"), r.PostFormValue("passphrase"), r.PostFormValue("again"))
+	if err != nil {
+		b.fail(w, r, "account", err, nil)
+		return
+	}
+	p := b.printer(r)
+	b.render(w, r, http.StatusOK, "account", page{Printer: p, Data: map[string]string{"done": p.T("account.changed")}})
 }
 
 func (b *Box) card(w http.ResponseWriter, r *http.Request) {
