@@ -67,6 +67,7 @@ try {
   assert.match(await page.locator("header").innerText(), /Camille/);
   ok("claim flow: the owner lands on the administration page, signed in");
   await axe(page, "administration page");
+  if (shots) await page.screenshot({ path: `${shots}/admin.png`, fullPage: true });
 
   // 3. The landing page in French, then the English switch.
   await page.goto(base + "/");
