@@ -496,3 +496,14 @@ func (d *Doc) applyDeleteSet(ds deleteSet) deleteSet {
 	}
 	return rest
 }
+
+// HasPending reports whether structs or deletions are waiting for updates
+// the document has not received.
+func (d *Doc) HasPending() bool {
+	for _, l := range d.pending {
+		if len(l) > 0 {
+			return true
+		}
+	}
+	return len(d.pendingDS) > 0
+}

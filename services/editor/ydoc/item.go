@@ -56,8 +56,8 @@ type item struct {
 
 // wireParent is the parent as written on the wire, before integration.
 type wireParent struct {
-	name string // root type name, when byName
-	id   ID     // parent item, otherwise
+	name   string // root type name, when byName
+	id     ID     // parent item, otherwise
 	byName bool
 }
 
@@ -84,7 +84,9 @@ func (it *item) end() uint64     { return it.id.Clock + it.length }
 
 // countableRef reports whether content of this kind counts in its parent's
 // length: everything but deleted ranges and formatting marks.
-func countableRef(ref uint8) bool { return ref != refDeleted && ref != refFormat && ref != refGC && ref != refSkip }
+func countableRef(ref uint8) bool {
+	return ref != refDeleted && ref != refFormat && ref != refGC && ref != refSkip
+}
 
 // branch is a shared type: a root type named in the document or the type
 // held by an item with Type content. Lists use start/right links, maps use
