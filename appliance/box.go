@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/coopbox/coopbox/config"
+	"github.com/coopbox/coopbox/services/editor"
 	"github.com/coopbox/coopbox/services/locale"
 	bolt "go.etcd.io/bbolt"
 )
@@ -44,6 +45,7 @@ type Box struct {
 	db      *bolt.DB
 	st      *store
 	people  *people
+	pads    *editor.Service
 	handler http.Handler
 	welcome http.Handler
 
@@ -125,7 +127,12 @@ func (b *Box) open() error {
 		db.Close()
 		return err
 	}
-	b.db, b.st, b.people = db, st, ppl
+	pads, err := editor.New(editor.Options{DB: db, Log: b.log.With("service", "pads"), Now: b.clock.Now, Limit: b.create.limit})
+	if err != nil {
+		db.Close()
+		return err
+	}
+	b.db, b.st, b.people, b.pads = db, st, ppl, pads
 	b.handler = b.routes()
 	b.welcome = b.welcomeRoutes()
 	return nil
@@ -284,6 +291,7 @@ func (b *Box) purge() {
 // closes the database, moves the old files aside and the new ones in, and
 // opens again.
 func (b *Box) installRestore(staged string) error {
+	b.closeServices() // ends their long-lived connections, which hold the gate
 	b.gate.Lock()
 	defer b.gate.Unlock()
 	if err := b.db.Close(); err != nil {
@@ -310,12 +318,24 @@ func (b *Box) installRestore(staged string) error {
 	return ierr
 }
 
-// Close releases the listeners and the database.
+// closeServices disconnects the services' clients and lets them write what
+// they hold in memory.
+func (b *Box) closeServices() {
+	b.gate.RLock()
+	pads := b.pads
+	b.gate.RUnlock()
+	if err := pads.Close(); err != nil {
+		b.log.Warn("close pads", "err", err)
+	}
+}
+
+// Close releases the listeners, the services and the database.
 func (b *Box) Close() error {
 	b.httpsLn.Close()
 	if b.httpLn != nil {
 		b.httpLn.Close()
 	}
+	b.closeServices()
 	b.gate.Lock()
 	defer b.gate.Unlock()
 	return b.db.Close()

@@ -33,6 +33,11 @@ func (b *Box) routes() http.Handler {
 	mux.HandleFunc("GET /coopbox.mobileconfig", b.mobileConfig)
 	mux.HandleFunc("GET /api/me", b.apiMe)
 
+	// Services.
+	mux.Handle("/pads/", b.pads)
+	mux.Handle("/api/pads", b.pads)
+	mux.Handle("/api/pads/", b.pads)
+
 	// Facilitators only.
 	mux.HandleFunc("GET /facilitators", requireFacilitator(b.facilitators))
 	mux.HandleFunc("POST /facilitators/invites", requireFacilitator(b.create.limit(http.HandlerFunc(b.createInvite)).ServeHTTP))

@@ -1,0 +1,219 @@
+package editor
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+	"github.com/coopbox/coopbox/services/person"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Options are what the box gives the pads.
+type Options struct {
+	DB     *bolt.DB
+	Log    *slog.Logger
+	Now    func() time.Time // the box's clock
+	Limits Limits
+	// Limit wraps handlers that create data with the box's rate limit.
+	Limit func(http.Handler) http.Handler
+}
+
+// Service serves the pads under /pads/ and /api/pads.
+type Service struct {
+	opts Options
+	st   *store
+	hub  *hub
+	mux  *http.ServeMux
+}
+
+// New opens the pads' bucket and returns the service.
+func New(opts Options) (*Service, error) {
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Limit == nil {
+		opts.Limit = func(h http.Handler) http.Handler { return h }
+	}
+	st, err := newStore(opts.DB)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{opts: opts, st: st, hub: newHub(st, opts.Log, opts.Limits), mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /pads/ws/{id}", s.websocket)
+	s.mux.HandleFunc("GET /api/pads", s.list)
+	s.mux.Handle("POST /api/pads", opts.Limit(http.HandlerFunc(s.create)))
+	s.mux.HandleFunc("GET /api/pads/{id}", s.get)
+	return s, nil
+}
+
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Close disconnects every client and folds every open pad's log into its
+// snapshot. The box calls it before closing the database.
+func (s *Service) Close() error {
+	s.hub.close()
+	return nil
+}
+
+// apiError is the box's error format.
+func apiError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg, "code": code})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func newID(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// padView is a pad as the API shows it. ReadID is given to those who may
+// share the read-only link: the person who created it and facilitators.
+type padView struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	ReadID    string    `json:"readId,omitempty"`
+	CreatedBy string    `json:"createdBy"`
+	Created   time.Time `json:"created"`
+	Updated   time.Time `json:"updated"`
+	Locked    bool      `json:"locked"`
+	Trashed   bool      `json:"trashed"`
+}
+
+func view(m padMeta) padView {
+	return padView{ID: m.ID, Title: m.Title, ReadID: m.ReadID, CreatedBy: m.CreatedBy, Created: m.Created,
+		Updated: m.Updated, Locked: m.Locked, Trashed: m.Trashed}
+}
+
+func cleanTitle(t string) (string, error) {
+	t = strings.Join(strings.Fields(t), " ")
+	if t == "" || utf8.RuneCountInString(t) > 120 {
+		return "", errors.New("a title has 1 to 120 characters")
+	}
+	return t, nil
+}
+
+func (s *Service) create(w http.ResponseWriter, r *http.Request) {
+	who := person.FromContext(r.Context())
+	if !who.IsParticipant() {
+		apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
+		return
+	}
+	var in struct {
+		Title string `json:"title"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		apiError(w, http.StatusBadRequest, "bad_json", "malformed request")
+		return
+	}
+	title, err := cleanTitle(in.Title)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "bad_title", err.Error())
+		return
+	}
+	now := s.opts.Now()
+	m := padMeta{ID: newID(9), ReadID: newID(12), Title: title, CreatedBy: who.Name, Created: now, Updated: now}
+	if err := s.st.create(m, nil); err != nil {
+		s.opts.Log.Error("create pad", "err", err)
+		apiError(w, http.StatusInternalServerError, "internal", "could not create the pad")
+		return
+	}
+	writeJSON(w, http.StatusCreated, view(m))
+}
+
+func (s *Service) list(w http.ResponseWriter, r *http.Request) {
+	if !person.FromContext(r.Context()).IsParticipant() {
+		apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
+		return
+	}
+	all, err := s.st.list()
+	if err != nil {
+		s.opts.Log.Error("list pads", "err", err)
+		apiError(w, http.StatusInternalServerError, "internal", "could not list the pads")
+		return
+	}
+	out := make([]padView, 0, len(all))
+	for _, m := range all {
+		if !m.Trashed {
+			out = append(out, view(m))
+		}
+	}
+	slices.SortFunc(out, func(a, b padView) int { return b.Updated.Compare(a.Updated) })
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Service) get(w http.ResponseWriter, r *http.Request) {
+	if !person.FromContext(r.Context()).IsParticipant() {
+		apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
+		return
+	}
+	m, err := s.st.meta(r.PathValue("id"))
+	if err != nil {
+		apiError(w, http.StatusNotFound, "no_pad", "no such pad")
+		return
+	}
+	writeJSON(w, http.StatusOK, view(m))
+}
+
+// websocket joins a client to a pad by its id (read and write) or by its
+// read-only id. Participants only; a locked pad is read-only except for
+// facilitators; a trashed pad is gone.
+func (s *Service) websocket(w http.ResponseWriter, r *http.Request) {
+	who := person.FromContext(r.Context())
+	if !who.IsParticipant() {
+		apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
+		return
+	}
+	id := r.PathValue("id")
+	readOnly := false
+	m, err := s.st.meta(id)
+	if errors.Is(err, errNoPad) {
+		if id, err = s.st.byReadID(id); err == nil {
+			readOnly = true
+			m, err = s.st.meta(id)
+		}
+	}
+	if err != nil {
+		apiError(w, http.StatusNotFound, "no_pad", "no such pad")
+		return
+	}
+	if m.Trashed {
+		apiError(w, http.StatusGone, "trashed", "this pad is in the trash")
+		return
+	}
+	if m.Locked && !who.IsFacilitator() {
+		readOnly = true
+	}
+	// Same-origin only (coder/websocket checks Origin against Host): a page
+	// elsewhere cannot ride on a participant's cookie.
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return // Accept answered the client
+	}
+	ws.SetReadLimit(s.opts.Limits.MaxMessage)
+	c := newConn(r.Context(), ws, readOnly)
+	p, err := s.hub.join(id, c)
+	if err != nil {
+		s.opts.Log.Error("join pad", "pad", id, "err", err)
+		c.fail(errPadClosed)
+		return
+	}
+	c.serve(p)
+}
