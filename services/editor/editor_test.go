@@ -127,7 +127,7 @@ func TestStockYjsClientsConverge(t *testing.T) {
 	node := requireNode(t)
 	for _, tc := range []struct {
 		clients, ops, seed int
-		compactEvery     int
+		compactEvery       int
 	}{
 		{clients: 4, ops: 400, seed: 1, compactEvery: 1000},
 		{clients: 6, ops: 600, seed: 7, compactEvery: 50}, // compaction runs during the edits
