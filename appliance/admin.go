@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	pagekit "github.com/coopbox/coopbox/services/page"
 	"github.com/coopbox/coopbox/services/person"
 )
 
@@ -151,7 +152,7 @@ func (b *Box) uploadRestore(w http.ResponseWriter, r *http.Request) {
 		}
 		b.log.Info("restore accepted", "by", person.FromContext(r.Context()).Name, "backup_created", m.Created)
 		p := b.printer(r)
-		b.render(w, r, http.StatusAccepted, "restoring", page{Printer: p, Data: map[string]string{"created": formatDate(p.Lang(), m.Created)}})
+		b.render(w, r, http.StatusAccepted, "restoring", page{Printer: p, Data: map[string]string{"created": pagekit.FormatDate(p.Lang(), m.Created)}})
 		return
 	}
 }

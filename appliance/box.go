@@ -18,6 +18,7 @@ import (
 	"github.com/coopbox/coopbox/config"
 	"github.com/coopbox/coopbox/services/editor"
 	"github.com/coopbox/coopbox/services/locale"
+	pagekit "github.com/coopbox/coopbox/services/page"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -66,6 +67,9 @@ func New(cfg config.Config, log *slog.Logger) (*Box, error) {
 
 	b.catalog = locale.New()
 	if err := b.catalog.Load(webFS, "web/messages.json"); err != nil {
+		return nil, err
+	}
+	if err := pagekit.LoadMessages(b.catalog); err != nil {
 		return nil, err
 	}
 	var err error

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/coopbox/coopbox/services/locale"
+	pagekit "github.com/coopbox/coopbox/services/page"
 	"github.com/coopbox/coopbox/services/person"
 	qrcode "github.com/skip2/go-qrcode"
 )
@@ -25,51 +25,24 @@ import (
 var webFS embed.FS
 
 // page is what every template receives.
-type page struct {
-	*locale.Printer
-	Title   string
-	BoxName string
-	Me      *person.Person
-	Path    string
-	Error   string // already translated
-	Data    any
-}
+type page = pagekit.Data
 
-// templates parses each page of web/ with the shared layout.
+// parseTemplates parses each page of web/ inside the shared layout.
 func parseTemplates(qr *qrCache) (map[string]*template.Template, error) {
-	funcs := template.FuncMap{
-		"qr":    qr.svg,
-		"bytes": humanSize,
-		"date":  func(p *locale.Printer, t time.Time) string { return formatDate(p.Lang(), t) },
-	}
-	pages, err := fs.Glob(webFS, "web/*.html")
+	funcs := template.FuncMap{"qr": qr.svg, "bytes": humanSize}
+	files, err := fs.Glob(webFS, "web/*.html")
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]*template.Template{}
-	for _, name := range pages {
-		base := strings.TrimSuffix(strings.TrimPrefix(name, "web/"), ".html")
-		if base == "layout" {
-			continue
-		}
-		t, err := template.New(base).Funcs(funcs).ParseFS(webFS, "web/layout.html", name)
+	for _, name := range files {
+		t, err := pagekit.Parse(webFS, name, funcs)
 		if err != nil {
-			return nil, fmt.Errorf("template %s: %w", name, err)
+			return nil, err
 		}
-		out[base] = t
+		out[strings.TrimSuffix(strings.TrimPrefix(name, "web/"), ".html")] = t
 	}
 	return out, nil
-}
-
-var frMonths = []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-
-// formatDate writes a date and time the way each language reads it.
-func formatDate(lang string, t time.Time) string {
-	t = t.Local()
-	if lang == "fr" {
-		return fmt.Sprintf("%d %s %d à %02d:%02d", t.Day(), frMonths[t.Month()-1], t.Year(), t.Hour(), t.Minute())
-	}
-	return t.Format("2 January 2006, 15:04")
 }
 
 // qrCache keeps the QR codes drawn lately: the addresses on the landing page
@@ -139,21 +112,10 @@ func (b *Box) render(w http.ResponseWriter, r *http.Request, status int, name st
 	if p.Printer == nil {
 		p.Printer = b.printer(r)
 	}
-	p.Me = person.FromContext(r.Context())
-	p.Path = r.URL.Path
 	if p.BoxName == "" {
 		p.BoxName = b.boxName()
 	}
-	var buf strings.Builder
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
-		b.log.Error("render", "template", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	io.WriteString(w, buf.String())
+	pagekit.Render(w, r, b.log, status, t, p)
 }
 
 func (b *Box) printer(r *http.Request) *locale.Printer { return b.catalog.Printer(locale.Choose(r)) }

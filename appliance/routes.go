@@ -1,7 +1,7 @@
 package appliance
 
 import (
-	"io/fs"
+	pagekit "github.com/coopbox/coopbox/services/page"
 	"net/http"
 	"net/url"
 	"time"
@@ -13,8 +13,7 @@ import (
 // routes returns the HTTPS handler of the box: every route in one place.
 func (b *Box) routes() http.Handler {
 	mux := http.NewServeMux()
-	static, _ := fs.Sub(webFS, "web/static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", pagekit.Static()))
 	mux.HandleFunc("GET /healthz", b.healthz)
 
 	mux.HandleFunc("GET /{$}", b.landing)
@@ -56,13 +55,6 @@ func (b *Box) routes() http.Handler {
 	h = limitBody(64<<10, h, "/admin/restore")
 	h = http.NewCrossOriginProtection().Handler(h)
 	return secureHeaders(h)
-}
-
-func cacheStatic(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		h.ServeHTTP(w, r)
-	})
 }
 
 // needsClaim leads every page to the claim form while the box has no owner.

@@ -1,7 +1,7 @@
 package appliance
 
 import (
-	"io/fs"
+	pagekit "github.com/coopbox/coopbox/services/page"
 	"net"
 	"net/http"
 	"strconv"
@@ -13,8 +13,7 @@ import (
 // path leads back to the welcome page.
 func (b *Box) welcomeRoutes() http.Handler {
 	mux := http.NewServeMux()
-	static, _ := fs.Sub(webFS, "web/static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", pagekit.Static()))
 	mux.HandleFunc("GET /{$}", b.welcomePage)
 	mux.HandleFunc("GET /ca.crt", b.caCert)
 	mux.HandleFunc("GET /coopbox.mobileconfig", b.mobileConfig)
