@@ -24,8 +24,9 @@ check-format:
 test: deps check-format
 	COOPBOX_REQUIRE_ALL=1 $(GO) test -race -count=1 -timeout 20m ./...
 
-bench:
+bench: build deps
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	$(GO) run ./cmd/coopbox-padload -server bin/coopbox -authors 50,100,200 -peer
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzDecodeSessionCookie -fuzztime=30s ./appliance/
