@@ -176,7 +176,7 @@ type result struct {
 	max            time.Duration
 	sent, received int64
 	expected       int64
-	cut            int // authors disconnected by the server (too slow to read)
+	cut            int     // authors disconnected by the server (too slow to read)
 	cpu            float64 // fraction of one core
 	rss            int64
 }
