@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/coopbox/coopbox/config"
 )
 
@@ -427,6 +428,40 @@ func TestBackupAndRestoreThroughTheBox(t *testing.T) {
 		t.Fatalf("a refused restore changed the data: Bob is %v", m)
 	}
 
+	// A pad open in a browser (a long-lived WebSocket) must not hold up the
+	// restore: the box ends the services' connections first.
+	padRes, err := ana.Post(tb.base+"/api/pads", "application/json", strings.NewReader(`{"title":"AG"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pad struct{ ID string }
+	json.NewDecoder(padRes.Body).Decode(&pad)
+	padRes.Body.Close()
+	if padRes.StatusCode != http.StatusCreated {
+		t.Fatalf("create pad: %d", padRes.StatusCode)
+	}
+	u, _ := url.Parse(tb.base)
+	hdr := http.Header{"Origin": {tb.base}}
+	for _, ck := range ana.Jar.Cookies(u) {
+		hdr.Add("Cookie", ck.Name+"="+ck.Value)
+	}
+	wsCtx, wsCancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer wsCancel()
+	ws, _, err := websocket.Dial(wsCtx, "wss"+strings.TrimPrefix(tb.base, "https")+"/pads/ws/"+pad.ID,
+		&websocket.DialOptions{HTTPHeader: hdr, HTTPClient: &http.Client{Transport: ana.Transport}})
+	if err != nil {
+		t.Fatalf("open the pad's WebSocket: %v", err)
+	}
+	wsClosed := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := ws.Read(wsCtx); err != nil {
+				wsClosed <- err
+				return
+			}
+		}
+	}()
+
 	r = upload(owner, backup)
 	wantStatus(t, "restore", r, http.StatusAccepted)
 	deadline := time.Now().Add(10 * time.Second)
@@ -438,6 +473,12 @@ func TestBackupAndRestoreThroughTheBox(t *testing.T) {
 	}
 	if m := tb.me(ana); m["name"] != "Ana" {
 		t.Errorf("after restore Ana is %v, want her session from the backup", m)
+	}
+	select {
+	case err := <-wsClosed:
+		t.Logf("the pad's WebSocket was closed by the restore: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Error("the pad's WebSocket is still open after the restore")
 	}
 	aside, _ := filepath.Glob(filepath.Join(dir, "before-restore-*", dbFileName))
 	if len(aside) != 1 {
