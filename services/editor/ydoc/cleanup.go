@@ -1,59 +1,102 @@
 package ydoc
 
+import (
+	"cmp"
+	"slices"
+)
+
 // cleanup ends a transaction the way Yjs does: the content of deleted items
 // is dropped (garbage collection), then neighbouring structs that can be
 // one are merged, which keeps both memory and the encoding small.
 func (d *Doc) cleanup() {
 	tx := &d.tx
-	tx.ds.normalize()
-	for client, spans := range tx.ds {
-		for _, s := range spans {
-			l := d.store.clients[client]
-			for i := findIndex(l, s.clock); i >= 0 && i < len(l) && l[i].id.Clock < s.clock+s.len; i++ {
-				if it := l[i]; !it.isGC() && it.deleted() {
-					d.gc(it, false)
-				}
+	tx.ds = normalizeDeletions(tx.ds)
+	for _, s := range tx.ds {
+		l := d.store.clients[s.client]
+		for p, ok := l.find(s.clock); ok; p, ok = l.next(p) {
+			it := l.at(p)
+			if it.id.Clock >= s.clock+s.len {
+				break
+			}
+			if !it.isGC() && it.deleted() {
+				d.gc(it, false)
 			}
 		}
 	}
-	for client, spans := range tx.ds {
-		for k := len(spans) - 1; k >= 0; k-- {
-			s := spans[k]
-			l := d.store.clients[client]
-			last := findIndex(l, s.clock+s.len-1)
-			if last < 0 {
-				continue
-			}
-			for i := min(len(l)-1, last+1); i > 0 && d.store.clients[client][i].id.Clock >= s.clock; {
-				i -= 1 + d.mergeLefts(client, i)
-			}
-		}
-	}
-	for client, l := range d.store.clients {
-		before := tx.beforeState[client]
-		if before == l[len(l)-1].end() {
+	for k := len(tx.ds) - 1; k >= 0; k-- {
+		s := tx.ds[k]
+		l := d.store.clients[s.client]
+		p, ok := l.find(s.clock + s.len - 1)
+		if !ok {
 			continue
 		}
-		first := max(findIndex(l, before), 1)
-		for i := len(l) - 1; i >= first; {
-			i -= 1 + d.mergeLefts(client, i)
+		if q, ok := l.next(p); ok {
+			p = q
+		}
+		for p != (pos{}) && l.at(p).id.Clock >= s.clock {
+			p, _ = d.mergeLefts(l, p)
+			if p, ok = l.prev(p); !ok {
+				break
+			}
+		}
+	}
+	for _, b := range tx.before {
+		l := d.store.clients[b.client]
+		first, _ := l.find(b.clock)
+		if first == (pos{}) {
+			var ok bool
+			if first, ok = l.next(first); !ok {
+				continue
+			}
+		}
+		for p := l.lastPos(); !p.before(first); {
+			var ok bool
+			p, _ = d.mergeLefts(l, p)
+			if p, ok = l.prev(p); !ok {
+				break
+			}
 		}
 	}
 	for k := len(tx.merge) - 1; k >= 0; k-- {
 		id := tx.merge[k].id
 		l := d.store.clients[id.Client]
-		pos := findIndex(l, id.Clock)
-		if pos < 0 {
+		p, ok := l.find(id.Clock)
+		if !ok {
 			continue
 		}
-		if pos+1 < len(l) && d.mergeLefts(id.Client, pos+1) > 1 {
-			continue
+		if q, ok := l.next(p); ok {
+			if _, n := d.mergeLefts(l, q); n > 1 {
+				continue
+			}
 		}
-		if pos > 0 {
-			d.mergeLefts(id.Client, pos)
+		if _, ok := l.prev(p); ok {
+			d.mergeLefts(l, p)
 		}
 	}
-	d.tx = transaction{}
+}
+
+// normalizeDeletions sorts deletions by client and clock and merges
+// touching ranges, in place.
+func normalizeDeletions(ds []deletion) []deletion {
+	if len(ds) < 2 {
+		return ds
+	}
+	slices.SortFunc(ds, func(a, b deletion) int {
+		if a.client != b.client {
+			return cmp.Compare(a.client, b.client)
+		}
+		return cmp.Compare(a.clock, b.clock)
+	})
+	out := ds[:1]
+	for _, x := range ds[1:] {
+		last := &out[len(out)-1]
+		if last.client == x.client && last.clock+last.len >= x.clock {
+			last.len = max(last.len, x.clock+x.len-last.clock)
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // gc drops the content of a deleted item. Children of a dropped type
@@ -88,24 +131,20 @@ func (d *Doc) gc(it *item, parentGone bool) {
 	}
 }
 
-// mergeLefts merges the struct at index pos of a client's list into its
-// left neighbours while possible and returns how many merges it made.
-func (d *Doc) mergeLefts(client uint64, pos int) int {
-	l := d.store.clients[client]
-	i := pos
-	for ; i > 0; i-- {
-		left, right := l[i-1], l[i]
-		if !merge(left, right) {
-			break
+// mergeLefts merges the struct at p into its left neighbours while
+// possible; it returns the place of the merged struct and how many merges
+// it made.
+func (d *Doc) mergeLefts(l *structList, p pos) (pos, int) {
+	n := 0
+	for {
+		q, ok := l.prev(p)
+		if !ok || !merge(l.at(q), l.at(p)) {
+			return p, n
 		}
+		l.remove(p)
+		p = q
+		n++
 	}
-	merged := pos - i
-	if merged > 0 {
-		l = append(l[:i+1], l[pos+1:]...)
-		clear(l[len(l):min(len(l)+merged, cap(l))])
-		d.store.clients[client] = l
-	}
-	return merged
 }
 
 // merge appends right to left when they are one run: same client, same

@@ -34,7 +34,18 @@ func requireNode(t testing.TB) {
 
 func runNode(t testing.TB, stdin []byte, script string, args ...string) []byte {
 	t.Helper()
-	cmd := exec.Command("node", append([]string{filepath.Join("testdata", script)}, args...)...)
+	return runNodeWith(t, stdin, nil, script, args...)
+}
+
+func runNodeFlags(t testing.TB, flags []string, script string, args ...string) []byte {
+	t.Helper()
+	return runNodeWith(t, nil, flags, script, args...)
+}
+
+func runNodeWith(t testing.TB, stdin []byte, flags []string, script string, args ...string) []byte {
+	t.Helper()
+	argv := append(append(flags, filepath.Join("testdata", script)), args...)
+	cmd := exec.Command("node", argv...)
 	cmd.Stdin = bytes.NewReader(stdin)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -76,6 +87,8 @@ func valueView(v any) any {
 		return map[string]any{"binary": base64.StdEncoding.EncodeToString(v)}
 	case Undefined:
 		return map[string]any{"undefined": true}
+	case SubDoc:
+		return map[string]any{"subdoc": v.GUID}
 	case *XMLElement:
 		kids := []any{}
 		for _, c := range v.Children() {
@@ -263,5 +276,36 @@ func TestConcurrentEditsMatchYjs(t *testing.T) {
 	}
 	if sawPending == 0 {
 		t.Errorf("shuffled delivery never left anything pending: the test does not exercise pending structs")
+	}
+}
+
+// TestLegacyJSONContent: yjs no longer writes JSON content (kind 2) but
+// still reads it; a Go-made update with it must read the same in both.
+func TestLegacyJSONContent(t *testing.T) {
+	e := &encoder{}
+	e.uvarint(1)
+	e.uvarint(1)
+	e.uvarint(9)
+	e.uvarint(0)
+	e.byte1(refJSON)
+	e.uvarint(1)
+	e.str("a")
+	e.uvarint(4)
+	for _, s := range []string{`1`, `"x"`, `undefined`, `{"k":[1,null]}`} {
+		e.str(s)
+	}
+	e.uvarint(0)
+	d := NewDoc(1)
+	if err := d.ApplyUpdate(e.buf); err != nil {
+		t.Fatal(err)
+	}
+	want := []any{float64(1), "x", Undefined{}, map[string]any{"k": []any{float64(1), nil}}}
+	if got := d.Array("a").Values(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("values %#v", got)
+	}
+	requireNode(t)
+	l := loadInYjs(t, d.EncodeStateAsUpdate(nil))
+	if got, want := jsonAny(t, l.Content), contentView(d); !reflect.DeepEqual(got, want) {
+		t.Fatalf("yjs reads %s", l.Content)
 	}
 }

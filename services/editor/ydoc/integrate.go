@@ -1,6 +1,8 @@
 package ydoc
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -16,7 +18,8 @@ type Doc struct {
 	missing   map[uint64]uint64  // client -> state at which pending may progress
 	pendingDS deleteSet          // deletions of clocks not yet received
 
-	tx transaction
+	tx   transaction
+	inTx bool // a local transaction is open (Transact)
 
 	// scratch sets for conflict resolution, reused between integrations
 	before, conflicting map[*item]struct{}
@@ -25,16 +28,36 @@ type Doc struct {
 // transaction collects what one ApplyUpdate or local edit changed, for the
 // clean-up that follows (garbage collection and merging of structs).
 type transaction struct {
-	beforeState map[uint64]uint64
-	ds          deleteSet
-	merge       []*item
+	before []clientClock // state before the transaction of each client that grew
+	ds     []deletion    // items deleted in the transaction
+	merge  []*item       // items split in the transaction
 }
 
-// NewDoc returns an empty document whose local edits use clientID.
+type clientClock struct{ client, clock uint64 }
+
+type deletion struct{ client, clock, len uint64 }
+
+// beforeState is a client's state when the transaction began.
+func (tx *transaction) beforeState(s *structStore, client uint64) uint64 {
+	for _, b := range tx.before {
+		if b.client == client {
+			return b.clock
+		}
+	}
+	return s.state(client)
+}
+
+var errInTx = errors.New("ydoc: ApplyUpdate called inside Transact")
+
+// NewDoc returns an empty document whose local edits use clientID. Only
+// local edits use it; it must not be used by any other writer of the same
+// document (Yjs picks a random 32-bit number, and so should callers). Yjs
+// changes its client ID when it sees its own in a remote update; Doc does
+// not, so a reloaded document must not share its ID with a live editor.
 func NewDoc(clientID uint64) *Doc {
 	return &Doc{
 		clientID:    clientID & maxSafe,
-		store:       structStore{clients: map[uint64][]*item{}},
+		store:       structStore{clients: map[uint64]*structList{}},
 		roots:       map[string]*branch{},
 		pending:     map[uint64][]*item{},
 		missing:     map[uint64]uint64{},
@@ -56,36 +79,64 @@ func (d *Doc) root(name string) *branch {
 	return b
 }
 
+// begin starts a transaction; the slices of the last one are reused.
 func (d *Doc) begin() {
-	sv := make(map[uint64]uint64, len(d.store.clients))
-	for c, l := range d.store.clients {
-		sv[c] = l[len(l)-1].end()
+	d.tx.before = d.tx.before[:0]
+	d.tx.ds = d.tx.ds[:0]
+	clear(d.tx.merge)
+	d.tx.merge = d.tx.merge[:0]
+}
+
+// addStruct appends an integrated struct to the store, noting the client's
+// state before the transaction the first time the client grows in it.
+func (d *Doc) addStruct(it *item) {
+	c := it.id.Client
+	found := false
+	for _, b := range d.tx.before {
+		if b.client == c {
+			found = true
+			break
+		}
 	}
-	d.tx = transaction{beforeState: sv, ds: deleteSet{}}
+	if !found {
+		d.tx.before = append(d.tx.before, clientClock{c, it.id.Clock})
+	}
+	d.store.add(it)
 }
 
 // ApplyUpdate decodes a Yjs v1 update and merges it into the document.
 // Structs whose dependencies are missing wait in the document until they
 // arrive. On a decoding error the document is left unchanged.
 func (d *Doc) ApplyUpdate(update []byte) error {
+	if d.inTx {
+		return errInTx
+	}
 	u, err := decodeUpdate(update)
 	if err != nil {
 		return fmt.Errorf("apply update: %w", err)
 	}
 	d.begin()
-	batch := make(map[uint64][]*item, len(u.clients))
-	for _, cs := range u.clients {
-		batch[cs.client] = append(batch[cs.client], cs.structs...)
-	}
-	d.integrateBatch(batch)
+	d.integrateBatch(u.clients)
 	for d.pendingReady() {
-		batch, d.pending, d.missing = d.pending, map[uint64][]*item{}, map[uint64]uint64{}
+		batch := make([]clientStructs, 0, len(d.pending))
+		for c, l := range d.pending {
+			batch = append(batch, clientStructs{c, l})
+		}
+		d.pending, d.missing = map[uint64][]*item{}, map[uint64]uint64{}
 		d.integrateBatch(batch)
 	}
-	rest := d.applyDeleteSet(u.ds)
+	var rest deleteSet
+	if len(u.ds) > 0 {
+		rest = d.applyDeleteSet(u.ds)
+	}
 	if len(d.pendingDS) > 0 {
-		for c, s := range d.applyDeleteSet(d.pendingDS) {
-			rest[c] = append(rest[c], s...)
+		more := d.applyDeleteSet(d.pendingDS)
+		if rest == nil {
+			rest = more
+		} else {
+			for c, s := range more {
+				rest[c] = append(rest[c], s...)
+			}
 		}
 	}
 	rest.normalize()
@@ -104,33 +155,48 @@ func (d *Doc) pendingReady() bool {
 }
 
 type queue struct {
-	client uint64
-	refs   []*item
-	i      int
+	client  uint64
+	refs    []*item
+	i       int
+	blocked bool
 }
 
 // integrateBatch integrates structs of several clients in causal order:
 // when a struct depends on another client's struct, that client's queue is
 // worked on first; what cannot be integrated goes to pending.
-func (d *Doc) integrateBatch(batch map[uint64][]*item) {
+func (d *Doc) integrateBatch(batch []clientStructs) {
 	if len(batch) == 0 {
 		return
 	}
-	clients := make([]uint64, 0, len(batch))
-	queues := make(map[uint64]*queue, len(batch))
-	for c, refs := range batch {
-		clients = append(clients, c)
-		queues[c] = &queue{client: c, refs: refs}
+	queues := make([]queue, 0, len(batch))
+	for _, cs := range batch {
+		queues = append(queues, queue{client: cs.client, refs: cs.structs})
 	}
-	slices.Sort(clients)
+	slices.SortStableFunc(queues, func(a, b queue) int { return cmp.Compare(a.client, b.client) })
+	// An update may name a client twice: join its lists.
+	for i := 1; i < len(queues); i++ {
+		if queues[i].client == queues[i-1].client {
+			l := append(slices.Clip(queues[i-1].refs), queues[i].refs...)
+			slices.SortStableFunc(l, func(a, b *item) int { return cmp.Compare(a.id.Clock, b.id.Clock) })
+			queues[i-1].refs = l
+			queues = slices.Delete(queues, i, i+1)
+			i--
+		}
+	}
+	queueOf := func(c uint64) *queue {
+		i, ok := slices.BinarySearchFunc(queues, c, func(q queue, c uint64) int { return cmp.Compare(q.client, c) })
+		if !ok || queues[i].blocked {
+			return nil
+		}
+		return &queues[i]
+	}
 	// Higher client IDs first, as Yjs does.
+	next := len(queues) - 1
 	nextQueue := func() *queue {
-		for len(clients) > 0 {
-			q := queues[clients[len(clients)-1]]
-			if q != nil && q.i < len(q.refs) {
+		for ; next >= 0; next-- {
+			if q := &queues[next]; !q.blocked && q.i < len(q.refs) {
 				return q
 			}
-			clients = clients[:len(clients)-1]
 		}
 		return nil
 	}
@@ -144,9 +210,9 @@ func (d *Doc) integrateBatch(batch map[uint64][]*item) {
 		for _, it := range stack {
 			c := it.id.Client
 			d.pending[c] = append(d.pending[c], it)
-			if q := queues[c]; q != nil {
+			if q := queueOf(c); q != nil {
 				d.pending[c] = append(d.pending[c], q.refs[q.i:]...)
-				delete(queues, c)
+				q.blocked = true
 			}
 		}
 		stack = stack[:0]
@@ -169,7 +235,7 @@ func (d *Doc) integrateBatch(batch map[uint64][]*item) {
 			default:
 				if m, ok := d.missingDep(head); ok {
 					stack = append(stack, head)
-					if q := queues[m]; q != nil && q.i < len(q.refs) {
+					if q := queueOf(m); q != nil && q.i < len(q.refs) {
 						head = q.refs[q.i]
 						q.i++
 						continue
@@ -185,12 +251,14 @@ func (d *Doc) integrateBatch(batch map[uint64][]*item) {
 		case len(stack) > 0:
 			head = stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-		case cur != nil && queues[cur.client] == cur && cur.i < len(cur.refs):
+		case cur != nil && !cur.blocked && cur.i < len(cur.refs):
 			head = cur.refs[cur.i]
 			cur.i++
 		default:
 			if cur = nextQueue(); cur == nil {
-				d.sortPending()
+				if len(d.pending) > 0 {
+					d.sortPending()
+				}
 				return
 			}
 			head = cur.refs[cur.i]
@@ -289,7 +357,7 @@ func (d *Doc) integrate(it *item, off uint64) {
 	if it.isGC() {
 		it.id.Clock += off
 		it.length -= off
-		d.store.add(it)
+		d.addStruct(it)
 		return
 	}
 	d.resolve(it)
@@ -309,22 +377,27 @@ func (d *Doc) integrate(it *item, off uint64) {
 		}
 		it.length -= off
 	}
+	d.link(it)
+}
+
+// link integrates an item whose neighbours and parent are resolved.
+func (d *Doc) link(it *item) {
 	p := it.parent
 	if p == nil {
 		d.toGC(it)
-		d.store.add(it)
+		d.addStruct(it)
 		return
 	}
 	d.place(it)
 	if !it.hasSub() && it.countable() && !it.deleted() {
 		p.length += it.length
 	}
-	d.store.add(it)
+	d.addStruct(it)
 	switch it.ref {
 	case refType:
 		it.content.typ.item = it
 	case refDeleted:
-		d.tx.ds.add(it.id.Client, it.id.Clock, it.length)
+		d.tx.ds = append(d.tx.ds, deletion{it.id.Client, it.id.Clock, it.length})
 	case refFormat:
 		p.format = true
 	}
@@ -436,7 +509,7 @@ func (d *Doc) deleteItem(it *item) {
 			it.parent.length -= it.length
 		}
 		it.flags |= flagDeleted
-		d.tx.ds.add(it.id.Client, it.id.Clock, it.length)
+		d.tx.ds = append(d.tx.ds, deletion{it.id.Client, it.id.Clock, it.length})
 		if it.ref != refType {
 			continue
 		}
@@ -444,7 +517,7 @@ func (d *Doc) deleteItem(it *item) {
 		visit := func(c *item) {
 			if !c.deleted() {
 				todo = append(todo, c)
-			} else if c.id.Clock < d.tx.beforeState[c.id.Client] {
+			} else if c.id.Clock < d.tx.beforeState(&d.store, c.id.Client) {
 				d.tx.merge = append(d.tx.merge, c)
 			}
 		}
@@ -460,7 +533,7 @@ func (d *Doc) deleteItem(it *item) {
 // applyDeleteSet deletes the given ranges and returns those that cover
 // clocks the document has not received yet.
 func (d *Doc) applyDeleteSet(ds deleteSet) deleteSet {
-	rest := deleteSet{}
+	var rest deleteSet
 	for client, spans := range ds {
 		st := d.store.state(client)
 		for _, s := range spans {
@@ -473,24 +546,22 @@ func (d *Doc) applyDeleteSet(ds deleteSet) deleteSet {
 				rest.add(client, st, end-st)
 			}
 			l := d.store.clients[client]
-			i := findIndex(l, s.clock)
-			if it := l[i]; !it.deleted() && it.id.Clock < s.clock {
-				d.split(i, it, s.clock-it.id.Clock)
-				i++
+			p, _ := l.find(s.clock)
+			if it := l.at(p); !it.deleted() && it.id.Clock < s.clock {
+				_, p = d.split(p, it, s.clock-it.id.Clock)
 			}
-			for {
-				l = d.store.clients[client]
-				if i >= len(l) || l[i].id.Clock >= end {
+			for ok := true; ok; p, ok = l.next(p) {
+				it := l.at(p)
+				if it.id.Clock >= end {
 					break
 				}
-				it := l[i]
 				if !it.deleted() {
 					if end < it.end() {
-						d.split(i, it, end-it.id.Clock)
+						_, rp := d.split(p, it, end-it.id.Clock)
+						p, _ = l.prev(rp)
 					}
 					d.deleteItem(it)
 				}
-				i++
 			}
 		}
 	}

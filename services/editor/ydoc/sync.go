@@ -14,7 +14,7 @@ type StateVector map[uint64]uint64
 func (d *Doc) StateVector() StateVector {
 	sv := make(StateVector, len(d.store.clients))
 	for c, l := range d.store.clients {
-		sv[c] = l[len(l)-1].end()
+		sv[c] = l.last().end()
 	}
 	return sv
 }
@@ -76,41 +76,49 @@ func (d *Doc) EncodeStateAsUpdate(sv StateVector) []byte {
 	var starts []start
 	for _, c := range sortedClients(d.store.clients) {
 		l := d.store.clients[c]
-		if clock := sv[c]; l[len(l)-1].end() > clock {
+		if clock := sv[c]; l.last().end() > clock {
 			starts = append(starts, start{c, clock})
 		}
 	}
 	e.uvarint(uint64(len(starts)))
 	for _, s := range starts {
-		l := d.store.clients[s.client]
-		clock := max(s.clock, l[0].id.Clock)
-		i := findIndex(l, clock)
-		e.uvarint(uint64(len(l) - i))
-		e.uvarint(s.client)
-		e.uvarint(clock)
-		encodeItem(e, l[i], clock-l[i].id.Clock)
-		for _, it := range l[i+1:] {
-			encodeItem(e, it, 0)
-		}
+		d.encodeStructs(e, s.client, s.clock)
 	}
 	encodeDeleteSet(e, d.deleteSet())
 	return e.buf
+}
+
+// encodeStructs writes a client's structs from clock on.
+func (d *Doc) encodeStructs(e *encoder, client, clock uint64) {
+	l := d.store.clients[client]
+	p, _ := l.find(clock)
+	first := l.at(p)
+	e.uvarint(uint64(l.countFrom(p)))
+	e.uvarint(client)
+	e.uvarint(clock)
+	encodeItem(e, first, clock-first.id.Clock)
+	for q, ok := l.next(p); ok; q, ok = l.next(q) {
+		encodeItem(e, l.at(q), 0)
+	}
 }
 
 // deleteSet lists every deleted clock range of the store.
 func (d *Doc) deleteSet() deleteSet {
 	ds := deleteSet{}
 	for c, l := range d.store.clients {
-		for i := 0; i < len(l); i++ {
-			if !l[i].deleted() {
-				continue
+		var run *span
+		for _, b := range l.blocks {
+			for _, it := range b {
+				switch {
+				case !it.deleted():
+					run = nil
+				case run != nil:
+					run.len += it.length
+				default:
+					ds.add(c, it.id.Clock, it.length)
+					run = &ds[c][len(ds[c])-1]
+				}
 			}
-			clock, n := l[i].id.Clock, l[i].length
-			for i+1 < len(l) && l[i+1].deleted() {
-				i++
-				n += l[i].length
-			}
-			ds.add(c, clock, n)
 		}
 	}
 	return ds

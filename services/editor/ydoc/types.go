@@ -301,3 +301,19 @@ func (e *XMLElement) Children() []XMLNode { return xmlChildren(e.d, e.b) }
 
 // Name is the hook's name.
 func (h *XMLHook) Name() string { return h.b.nodeName }
+
+// MarkName returns the ProseMirror mark name of a formatting attribute
+// written by y-prosemirror: marks that may overlap themselves (comments,
+// for instance) are stored as "name--" followed by an 8-character hash.
+func MarkName(attr string) string {
+	i := len(attr) - 10
+	if i < 1 || attr[i:i+2] != "--" {
+		return attr
+	}
+	for _, c := range attr[i+2:] {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
+			return attr
+		}
+	}
+	return attr[:i]
+}

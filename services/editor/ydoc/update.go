@@ -13,8 +13,11 @@ type span struct{ clock, len uint64 }
 // deleteSet maps a client to its deleted ranges.
 type deleteSet map[uint64][]span
 
-func (ds deleteSet) add(client, clock, n uint64) {
-	ds[client] = append(ds[client], span{clock, n})
+func (ds *deleteSet) add(client, clock, n uint64) {
+	if *ds == nil {
+		*ds = deleteSet{}
+	}
+	(*ds)[client] = append((*ds)[client], span{clock, n})
 }
 
 // normalize sorts every client's spans and merges touching ones.
@@ -296,7 +299,10 @@ func decodeDeleteSet(d *decoder) (deleteSet, error) {
 	if n > uint64(d.remaining()) {
 		return nil, fmt.Errorf("delete set: %w", errEOF)
 	}
-	ds := deleteSet{}
+	var ds deleteSet
+	if n > 0 {
+		ds = deleteSet{}
+	}
 	for range n {
 		client, err := d.uvarint()
 		if err != nil {

@@ -82,23 +82,3 @@ func sliceUTF16(b []byte, units, off uint64) []byte {
 	}
 	return append([]byte(replacementUTF8), b[i+4:]...)
 }
-
-// utf16ToString converts a count of UTF-16 units at the start of s into a
-// byte offset, for callers who index text the JavaScript way.
-func utf16Index(s string, idx int) (int, bool) {
-	n := 0
-	for i, r := range s {
-		if n == idx {
-			return i, true
-		}
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
-		if n > idx {
-			return i, false
-		}
-	}
-	return len(s), n == idx
-}

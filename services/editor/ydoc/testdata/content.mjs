@@ -21,6 +21,7 @@ function typeJSON (t) {
 
 function valueJSON (v) {
   if (v instanceof Y.AbstractType) return typeJSON(v)
+  if (v instanceof Y.Doc) return { subdoc: v.guid }
   if (v instanceof Uint8Array) return { binary: b64(v) }
   if (v === undefined) return { undefined: true }
   return v

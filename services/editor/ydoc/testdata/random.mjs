@@ -71,6 +71,10 @@ function editXML (frag) {
     frag.insert(int(kids.length + 1), [el])
     tx.insert(0, pick(words))
     if (rnd() < 0.5) el.setAttribute('level', String(1 + int(3)))
+  } else if (r < 0.28) {
+    const h = new Y.XmlHook('embed-' + int(3))
+    frag.insert(int(kids.length + 1), [h])
+    h.set('src', pick(words))
   } else if (r < 0.35) {
     frag.delete(int(kids.length), 1)
   } else {
@@ -117,6 +121,8 @@ function editMap (m) {
     const t = new Y.Text()
     m.set(k, t)
     t.insert(0, pick(words))
+  } else if (r < 0.85) {
+    m.set(k, new Y.Doc({ guid: 'sub-' + int(100) }))
   } else m.delete(k)
 }
 
