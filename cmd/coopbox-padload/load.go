@@ -316,17 +316,21 @@ func (a *author) read(ctx context.Context, byID map[uint64]*author) {
 		default:
 			continue
 		}
-		client, clock, ok := firstStruct(msg[2:])
+		structs, ok := loadStructs(msg[2:])
 		if !ok {
 			continue
 		}
-		from := byID[client]
-		if from == nil || from == a || clock >= uint64(len(from.sentAt)) {
-			continue
-		}
-		if t := from.sentAt[clock].Load(); t != 0 {
-			a.lat = append(a.lat, int32((now-t)/1000))
-			a.got.Add(1)
+		for _, st := range structs {
+			from := byID[st.client]
+			if from == nil || from == a {
+				continue
+			}
+			for clock := st.clock; clock < st.clock+st.n && clock < uint64(len(from.sentAt)); clock++ {
+				if t := from.sentAt[clock].Load(); t != 0 {
+					a.lat = append(a.lat, int32((now-t)/1000))
+					a.got.Add(1)
+				}
+			}
 		}
 	}
 }
@@ -358,21 +362,88 @@ func updateMessage(client, clock uint64) []byte {
 	return append(msg, u...)
 }
 
-// firstStruct reads the client and clock of the first struct group of a
-// length-prefixed update.
-func firstStruct(b []byte) (client, clock uint64, ok bool) {
-	var vals [4]uint64
-	pos := 0
-	for i := range vals { // length, groups, structs, client
-		v, n := uvarint(b[pos:])
-		if n == 0 {
-			return 0, 0, false
+// span is a run of characters of one client in an update.
+type span struct{ client, clock, n uint64 }
+
+// loadStructs reads the struct groups of a length-prefixed update made of
+// the load's own items: string content, an origin or a root parent. The
+// server may relay several authors' updates merged into one, and merge a
+// client's consecutive characters into one item, so every group and item is
+// read. Anything else stops the reading (ok = false).
+func loadStructs(b []byte) (out []span, ok bool) {
+	r := byteReader{b: b}
+	r.uvarint() // length of the update
+	groups := r.uvarint()
+	for range groups {
+		n := r.uvarint()
+		client := r.uvarint()
+		clock := r.uvarint()
+		for range n {
+			info := r.byte()
+			if info&0x1f != 4 { // only string items
+				return out, false
+			}
+			if info&0x80 != 0 {
+				r.uvarint()
+				r.uvarint()
+			}
+			if info&0x40 != 0 {
+				r.uvarint()
+				r.uvarint()
+			}
+			if info&0xc0 == 0 {
+				if r.uvarint() == 1 {
+					r.skip(r.uvarint()) // root type name
+				} else {
+					r.uvarint()
+					r.uvarint()
+				}
+			}
+			if info&0x20 != 0 {
+				r.skip(r.uvarint())
+			}
+			length := r.uvarint() // bytes of the string; the load types ASCII
+			r.skip(length)
+			if r.bad {
+				return out, false
+			}
+			out = append(out, span{client, clock, length})
+			clock += length
 		}
-		vals[i] = v
-		pos += n
 	}
-	clock, n := uvarint(b[pos:])
-	return vals[3], clock, n > 0
+	return out, !r.bad
+}
+
+type byteReader struct {
+	b   []byte
+	pos int
+	bad bool
+}
+
+func (r *byteReader) byte() byte {
+	if r.pos >= len(r.b) {
+		r.bad = true
+		return 0
+	}
+	r.pos++
+	return r.b[r.pos-1]
+}
+
+func (r *byteReader) uvarint() uint64 {
+	v, n := uvarint(r.b[min(r.pos, len(r.b)):])
+	if n == 0 {
+		r.bad = true
+	}
+	r.pos += n
+	return v
+}
+
+func (r *byteReader) skip(n uint64) {
+	if n > uint64(len(r.b)-min(r.pos, len(r.b))) {
+		r.bad = true
+		return
+	}
+	r.pos += int(n)
 }
 
 func appendUvarint(b []byte, v uint64) []byte {

@@ -315,6 +315,10 @@ func (p *pad) writer() {
 func (p *pad) run(batch []job) error {
 	var updates [][]byte
 	var from []*conn
+	var before ydoc.StateVector
+	if countUpdates(batch) > 1 {
+		before = p.doc.StateVector()
+	}
 	for _, j := range batch {
 		if j.kind != jobUpdate {
 			continue
@@ -341,14 +345,7 @@ func (p *pad) run(batch []job) error {
 		p.mu.Lock()
 		all := p.connsLocked()
 		p.mu.Unlock()
-		for i, u := range updates {
-			msg := encodeSync(syncUpdate, u)
-			for _, c := range all {
-				if c != from[i] {
-					c.send(msg)
-				}
-			}
-		}
+		p.relay(all, updates, from, before)
 	}
 	for _, j := range batch {
 		switch j.kind {
@@ -370,6 +367,45 @@ func (p *pad) run(batch []job) error {
 		return p.compact()
 	}
 	return nil
+}
+
+func countUpdates(batch []job) int {
+	n := 0
+	for _, j := range batch {
+		if j.kind == jobUpdate {
+			n++
+		}
+	}
+	return n
+}
+
+// relay sends the batch's committed updates to the pad's connections. One
+// update goes as it came, to everyone but its sender. Several go as one
+// merged update to everyone (a sender ignores its own structs): under load a
+// batch holds many updates, and one message per connection instead of one
+// per update and connection is what keeps 200 authors on a Pi possible.
+func (p *pad) relay(all []*conn, updates [][]byte, from []*conn, before ydoc.StateVector) {
+	if len(updates) == 1 || before == nil {
+		for i, u := range updates {
+			msg := encodeSync(syncUpdate, u)
+			for _, c := range all {
+				if c != from[i] {
+					c.send(msg)
+				}
+			}
+		}
+		return
+	}
+	merged, err := p.doc.UpdateSince(before, updates)
+	if err != nil { // cannot happen: each update was applied, so it decodes
+		p.hub.log.Error("merge updates", "pad", p.id, "err", err)
+		p.relay(all, updates, from, nil)
+		return
+	}
+	msg := encodeSync(syncUpdate, merged)
+	for _, c := range all {
+		c.send(msg)
+	}
 }
 
 // compact folds the log into the snapshot.

@@ -133,3 +133,37 @@ func (d *Doc) DiffUpdate(encodedSV []byte) ([]byte, error) {
 	}
 	return d.EncodeStateAsUpdate(sv), nil
 }
+
+// UpdateSince returns one update that brings a document at state vector sv
+// to this document's structs, with the deletions of the given updates (not
+// the whole delete set, as EncodeStateAsUpdate has): the merge of a batch of
+// updates just applied after sv, to relay as one message instead of many.
+// Structs of those updates still pending are left out; they are relayed once
+// a later update lets them in. An update that does not decode is an error.
+func (d *Doc) UpdateSince(sv StateVector, applied [][]byte) ([]byte, error) {
+	ds := deleteSet{}
+	for _, u := range applied {
+		dec, err := decodeUpdate(u)
+		if err != nil {
+			return nil, err
+		}
+		for c, spans := range dec.ds {
+			ds[c] = append(ds[c], spans...)
+		}
+	}
+	ds.normalize()
+	e := &encoder{}
+	type start struct{ client, clock uint64 }
+	var starts []start
+	for _, c := range sortedClients(d.store.clients) {
+		if clock := sv[c]; d.store.clients[c].last().end() > clock {
+			starts = append(starts, start{c, clock})
+		}
+	}
+	e.uvarint(uint64(len(starts)))
+	for _, s := range starts {
+		d.encodeStructs(e, s.client, s.clock)
+	}
+	encodeDeleteSet(e, ds)
+	return e.buf, nil
+}
