@@ -9,7 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-func testStore(t *testing.T) *store {
+func testStore(t testing.TB) *store {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "t.db"), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
