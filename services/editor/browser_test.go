@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -109,7 +108,7 @@ func startPeopleService(t *testing.T) (*Service, *httptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s, err := New(Options{DB: db, Log: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +126,14 @@ func startPeopleService(t *testing.T) (*Service, *httptest.Server) {
 		db.Close()
 	})
 	return s, srv
+}
+
+// testLog sends the service's warnings and errors to the test's log.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 func skipOrFail(t *testing.T, format string, args ...any) {

@@ -1,15 +1,19 @@
 package editor
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"errors"
 	"html/template"
 	"io/fs"
+	"mime"
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/coopbox/coopbox/services/locale"
 	"github.com/coopbox/coopbox/services/page"
@@ -30,6 +34,7 @@ var web embed.FS
 type assets struct {
 	fsys   fs.FS
 	hashes map[string]string
+	gz     map[string][]byte // gzipped once at start: the editor is 500 KB, 165 KB gzipped
 }
 
 func loadAssets() (*assets, error) {
@@ -37,7 +42,7 @@ func loadAssets() (*assets, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &assets{fsys: dist, hashes: map[string]string{}}
+	a := &assets{fsys: dist, hashes: map[string]string{}, gz: map[string][]byte{}}
 	err = fs.WalkDir(dist, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -48,6 +53,13 @@ func loadAssets() (*assets, error) {
 		}
 		sum := sha256.Sum256(data)
 		a.hashes[name] = hex.EncodeToString(sum[:6])
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(data)
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		a.gz[name] = buf.Bytes()
 		return nil
 	})
 	return a, err
@@ -76,8 +88,26 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		w.Header().Set("Cache-Control", "no-cache")
 	}
+	w.Header().Set("Vary", "Accept-Encoding")
+	if gz := a.gz[name]; gz != nil && acceptsGzip(r) {
+		w.Header().Set("ETag", `"`+h+`-gz"`)
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Content-Type", mime.TypeByExtension(path.Ext(name)))
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(gz))
+		return
+	}
 	w.Header().Set("ETag", `"`+h+`"`)
 	http.ServeFileFS(w, r, a.fsys, name)
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(enc) == "gzip" && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }
 
 // pages holds the parsed templates.
@@ -130,7 +160,7 @@ type padPage struct {
 
 var padScriptKeys = []string{
 	"pads.js.connecting", "pads.js.offline", "pads.js.connected", "pads.js.saved", "pads.js.readonly",
-	"pads.js.locked", "pads.js.you", "pads.js.linkPrompt", "pads.js.nobody", "pads.js.authorsOn",
+	"pads.js.locked", "pads.js.you", "pads.js.linkPrompt", "pads.js.nobody", "pads.js.unknownAuthor",
 	"pads.js.gone",
 }
 

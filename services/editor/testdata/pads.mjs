@@ -181,6 +181,23 @@ try {
   }
   await noHorizontalScroll(A, "editor page on a phone");
 
+  // 6b. Who wrote what: each person's text in their colour, on and off.
+  const authors = B.getByRole("button", { name: "Qui a écrit quoi" });
+  await authors.click();
+  assert.equal(await authors.getAttribute("aria-pressed"), "true");
+  await B.locator(".pad-by-c01c28").first().waitFor();
+  await B.locator(".pad-by-1a5fb4").first().waitFor();
+  const byAna = (await B.locator(".pad-by-c01c28").allInnerTexts()).join("");
+  const byBruno = (await B.locator(".pad-by-1a5fb4").allInnerTexts()).join("");
+  assert.ok(byAna.includes("Bonjour de Ana.") && byAna.includes("Ana continue.") && !byAna.includes("budget"), `Ana's text: ${byAna}`);
+  assert.ok(byBruno.includes(" : budget.") && byBruno.includes("Bruno hors ligne.") && !byBruno.includes("Ana"), `Bruno's text: ${byBruno}`);
+  const bg = await B.locator(".pad-by-c01c28").first().evaluate((e) => getComputedStyle(e).backgroundColor);
+  assert.notEqual(bg, "rgba(0, 0, 0, 0)", "the author's colour is applied despite the CSP");
+  assert.match(await B.locator("#pad-authors-list").innerText(), /Ana Lúcia[\s\S]*Bruno|Bruno[\s\S]*Ana Lúcia/);
+  await authors.click();
+  assert.equal(await B.locator(".pad-by").count(), 0);
+  ok("the authorship view shows who wrote what in their colours, and turns off");
+
   // 7. The read-only link.
   const pad = await (await A.request.get(`${base}/api/pads/${padID}`)).json();
   const reader = await person("p-reader", "Chloé", "#26a269", "participant", phone);

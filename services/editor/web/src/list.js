@@ -160,7 +160,11 @@ function renameForm(li, pad, opener) {
   input.select();
 }
 
+// Answers may come back out of order (a reload after a rename, then a
+// search): only the latest request's answer is shown.
+let loads = 0;
 async function load() {
+  const mine = ++loads;
   const params = new URLSearchParams();
   if (trash) params.set("trash", "1");
   if (query) params.set("q", query);
@@ -168,9 +172,10 @@ async function load() {
   try {
     pads = await api("GET", "/api/pads?" + params);
   } catch (e) {
-    say(strings.error + e.message);
+    if (mine === loads) say(strings.error + e.message);
     return;
   }
+  if (mine !== loads) return;
   list.replaceChildren(...pads.map(row));
   if (pads.length === 0) {
     const li = document.createElement("li");

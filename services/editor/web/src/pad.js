@@ -14,6 +14,7 @@ import { trackStatus } from "./status.js";
 import { renderPeople } from "./people.js";
 import { setupChat } from "./chat.js";
 import { setupToolbar } from "./toolbar.js";
+import { Authorship, setupAuthors, recordAuthor } from "./authors.js";
 
 const root = document.getElementById("pad");
 const strings = JSON.parse(document.getElementById("pad-strings").textContent);
@@ -28,6 +29,8 @@ const doc = new Y.Doc();
 const local = readOnly ? null : new IndexeddbPersistence("coopbox-pad-" + room, doc);
 const wsBase = location.origin.replace(/^http/, "ws") + "/pads/ws";
 const provider = new WebsocketProvider(wsBase, room, doc, { maxBackoffTime: 5000 });
+const authors = doc.getMap("authors");
+const authorsView = { on: false };
 
 const editor = new Editor({
   element: document.getElementById("pad-editor"),
@@ -47,6 +50,7 @@ const editor = new Editor({
       // refuses: a class instead.
       selectionRender: () => ({ class: "pad-remote-selection" }),
     }),
+    Authorship.configure({ authors, fragment: doc.getXmlFragment("default"), isOn: () => authorsView.on }),
   ],
   editorProps: {
     attributes: {
@@ -101,6 +105,8 @@ provider.on("status", async ({ status }) => {
   }
 });
 
+setupAuthors(editor, authors, authorsView, strings);
+if (!readOnly) recordAuthor(doc, authors, me, [provider, local]);
 renderPeople(document.getElementById("pad-people"), provider.awareness, doc.clientID, strings);
 setupChat(doc, me, () => readOnly);
 if (!readOnly) setupToolbar(document.getElementById("pad-toolbar"), editor, strings);
