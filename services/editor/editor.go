@@ -67,8 +67,12 @@ func New(opts Options) (*Service, error) {
 			return nil, err
 		}
 	}
-	if err := opts.Catalog.Load(web, "web/messages.json"); err != nil {
-		return nil, err
+	// The box opens its services again after a restore, with the same
+	// catalog: the pads' messages are then already there.
+	if !opts.Catalog.Has("pads.title") {
+		if err := opts.Catalog.Load(web, "web/messages.json"); err != nil {
+			return nil, err
+		}
 	}
 	a, err := loadAssets()
 	if err != nil {

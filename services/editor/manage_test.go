@@ -1,12 +1,16 @@
 package editor
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 )
 
 // asPerson calls the API as one person (the testperson cookie of
@@ -135,4 +139,58 @@ func TestSnippet(t *testing.T) {
 	if !strings.Contains(got, "élection du bureau") || !strings.HasPrefix(got, "…") {
 		t.Errorf("snippet: %q", got)
 	}
+}
+
+// Locking a pad that people are writing in closes their connections; when
+// they come back, the box refuses their updates; a facilitator still writes.
+func TestLockWhileOpen(t *testing.T) {
+	s, srv := startPeopleService(t)
+	const (
+		ana = "p-ana|Ana|#c01c28|participant"
+		fac = "p-fac|Camille|#26a269|facilitator"
+	)
+	var pad padView
+	asPerson(t, srv.URL, ana, "POST", "/api/pads", `{"title":"AG"}`, &pad)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	open := func(who string) *websocket.Conn {
+		t.Helper()
+		c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/pads/ws/"+pad.ID,
+			&websocket.DialOptions{HTTPHeader: http.Header{"Cookie": {"testperson=" + url.QueryEscape(who)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := open(ana)
+	if got := asPerson(t, srv.URL, fac, "POST", "/api/pads/"+pad.ID+"/lock", "", nil); got != http.StatusOK {
+		t.Fatalf("lock: %d", got)
+	}
+	if code, _ := readUntilClose(c); code != websocket.StatusGoingAway {
+		t.Errorf("Ana's connection closed with %d, want 1001 (going away: reconnect)", code)
+	}
+
+	c = open(ana)
+	c.Write(ctx, websocket.MessageBinary, encodeSync(syncUpdate, bonjour))
+	for {
+		_, data, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("Ana on the locked pad: %v before permission denied", err)
+		}
+		if len(data) > 0 && data[0] == msgAuth {
+			break
+		}
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+
+	f := open(fac)
+	f.Write(ctx, websocket.MessageBinary, encodeSync(syncUpdate, bonjour))
+	deadline := time.Now().Add(5 * time.Second)
+	for storedText(t, s.st, pad.ID) != "Bonjour" {
+		if time.Now().After(deadline) {
+			t.Fatal("the facilitator's update on the locked pad was not stored")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	f.Close(websocket.StatusNormalClosure, "")
 }
