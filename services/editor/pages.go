@@ -160,7 +160,7 @@ type padPage struct {
 
 var padScriptKeys = []string{
 	"pads.js.connecting", "pads.js.offline", "pads.js.connected", "pads.js.saved", "pads.js.readonly",
-	"pads.js.locked", "pads.js.you", "pads.js.linkPrompt", "pads.js.nobody", "pads.js.unknownAuthor",
+	"pads.js.lockedNotice", "pads.js.you", "pads.js.linkPrompt", "pads.js.nobody", "pads.js.unknownAuthor",
 	"pads.js.gone",
 }
 

@@ -208,6 +208,21 @@ try {
   assert.ok(await reader.page.locator("#pad-toolbar").isHidden());
   ok("the read-only link shows the pad, not editable, with a notice");
 
+  // 7b. A facilitator locks the pad from the list: Bruno, still writing in
+  //     it, is told and can no longer edit; the facilitator unlocks it.
+  const camille = await person("p-cam", "Camille", "#613583", "facilitator", laptop);
+  await camille.page.goto(base + "/pads/");
+  const row = camille.page.locator(".pads-item", { hasText: "Compte rendu AG" });
+  await row.getByRole("button", { name: "Verrouiller" }).click();
+  await row.getByText("Verrouillé", { exact: true }).waitFor();
+  await B.waitForSelector("#pad-readonly:not([hidden])", { timeout: 15000 });
+  assert.match(await B.locator("#pad-readonly").innerText(), /verrouillé/);
+  assert.equal(await B.locator(".ProseMirror").getAttribute("contenteditable"), "false");
+  await row.getByRole("button", { name: "Déverrouiller" }).click();
+  await row.getByRole("button", { name: "Verrouiller" }).waitFor();
+  assert.equal(await row.getByRole("button", { name: "Mettre à la corbeille" }).count(), 1, "a facilitator may trash any pad");
+  ok("a facilitator locks a pad from the list; the person writing in it is told and stops editing");
+
   // 8. The list: rename, search by title (accents folded) and by content.
   await A.goto(base + "/pads/");
   const item = A.locator(".pads-item", { hasText: "Compte rendu AG" });
@@ -226,6 +241,16 @@ try {
   await A.getByRole("button", { name: "Chercher" }).click();
   await A.locator(".pads-list li", { hasText: "Aucun pad ne correspond." }).waitFor();
   ok("search finds titles without accents and the stored text, with a snippet");
+  await A.getByLabel("Chercher dans les titres et les textes").fill("");
+  await A.getByRole("button", { name: "Chercher" }).click();
+  await A.locator(".pads-item", { hasText: "Procès-verbal AG" }).getByRole("button", { name: "Mettre à la corbeille" }).click();
+  await A.locator(".pads-list li", { hasText: "Aucun pad pour l'instant" }).waitFor();
+  await A.goto(base + "/pads/?trash=1");
+  await A.locator(".pads-item", { hasText: "Procès-verbal AG" }).getByRole("button", { name: "Restaurer" }).click();
+  await A.locator(".pads-list li", { hasText: "La corbeille est vide." }).waitFor();
+  await A.goto(base + "/pads/");
+  await A.getByRole("link", { name: "Procès-verbal AG", exact: true }).waitFor();
+  ok("its creator puts a pad in the trash and restores it");
   await noHorizontalScroll(A, "list page on a phone");
   if (shots) await A.screenshot({ path: `${shots}/list-phone.png`, fullPage: true });
 
@@ -238,10 +263,10 @@ try {
   await checker.page.waitForSelector(".pads-item");
   await axe(checker.page, "list page");
 
-  const errors = [A, B, reader.page].flatMap((p) => p.errors)
+  const errors = [A, B, reader.page, camille.page].flatMap((p) => p.errors)
     .filter((e) => !/ERR_INTERNET_DISCONNECTED|WebSocket connection to .* failed/.test(e));
   assert.deepEqual(errors, [], "no script error or CSP refusal in the pages");
-  assert.deepEqual([A, B, reader.page].flatMap((p) => p.outside), [], "no request leaves the box");
+  assert.deepEqual([A, B, reader.page, camille.page].flatMap((p) => p.outside), [], "no request leaves the box");
   ok("no script error, no CSP refusal, no request outside the box");
   console.log("RESULT " + JSON.stringify({ pad: padID, text: final }));
 } catch (e) {

@@ -70,8 +70,10 @@ trackStatus(provider, doc, Y, (state) => {
 });
 
 const notice = document.getElementById("pad-readonly");
-function setReadOnly(why) {
-  if (readOnly && !notice.hidden) return;
+// why replaces the notice when it says more (locked, trashed) than the
+// generic refusal; a read-only page keeps its own notice on a refusal.
+function setReadOnly(why, precise = false) {
+  if (readOnly && !notice.hidden && !precise) return;
   readOnly = true;
   editor.setEditable(false);
   notice.textContent = why;
@@ -96,9 +98,9 @@ provider.on("status", async ({ status }) => {
     const pad = await res.json();
     if (pad.trashed) {
       provider.disconnect();
-      setReadOnly(strings.gone);
+      setReadOnly(strings.gone, true);
     } else if (pad.locked && root.dataset.role !== "facilitator") {
-      setReadOnly(strings.locked);
+      setReadOnly(strings.lockedNotice, true);
     }
   } catch {
     // offline again: the status says so
