@@ -170,7 +170,14 @@ try {
   await A.getByRole("button", { name: "Envoyer" }).click();
   await B.waitForSelector("#pad-chat li:has-text('On passe au vote ?')", { timeout: 10000 });
   assert.match(await B.locator("#pad-chat li").last().innerText(), /Ana Lúcia/);
-  ok("a chat message reaches the other person with its author");
+  await B.getByLabel("Votre message").fill("Oui, votons.");
+  await B.getByRole("button", { name: "Envoyer" }).click();
+  await A.locator("#pad-chat li", { hasText: "Oui, votons." }).waitFor({ timeout: 10000 });
+  const chatA = await A.locator("#pad-chat li").allInnerTexts();
+  assert.equal(chatA.length, 2);
+  assert.match(chatA[0], /Ana Lúcia[\s\S]*On passe au vote/);
+  assert.match(chatA[1], /Bruno[\s\S]*Oui, votons\./);
+  ok("chat messages reach the other person with their author, in order");
   await waitState(A, "saved", "Ana after chatting");
   await waitState(B, "saved", "Bruno after chatting");
   const final = await text(A);

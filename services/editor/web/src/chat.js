@@ -16,32 +16,42 @@ export function setupChat(doc, me, readOnly) {
   const input = document.getElementById("pad-chat-input");
   const time = new Intl.DateTimeFormat(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
 
+  const item = (m) => {
+    const li = document.createElement("li");
+    const who = document.createElement("strong");
+    const dot = document.createElement("span");
+    dot.className = "pad-swatch";
+    dot.setAttribute("aria-hidden", "true");
+    dot.style.backgroundColor = String(m?.color || "#777");
+    who.append(dot, String(m?.name || "?"));
+    const when = document.createElement("time");
+    const at = Number(m?.at);
+    if (at > 0) {
+      when.dateTime = new Date(at).toISOString();
+      when.textContent = time.format(at);
+    }
+    const text = document.createElement("p");
+    text.textContent = String(m?.text ?? "");
+    li.append(who, " ", when, text);
+    return li;
+  };
+  // The list is a live region: new messages are appended, so that a screen
+  // reader reads only them. A message merged into the middle (someone was
+  // offline) redraws the list.
   const render = () => {
-    const all = chat.toArray();
-    list.replaceChildren(
-      ...all.slice(-maxShown).map((m) => {
-        const li = document.createElement("li");
-        const who = document.createElement("strong");
-        const dot = document.createElement("span");
-        dot.className = "pad-swatch";
-        dot.setAttribute("aria-hidden", "true");
-        dot.style.backgroundColor = String(m?.color || "#777");
-        who.append(dot, String(m?.name || "?"));
-        const when = document.createElement("time");
-        const at = Number(m?.at);
-        if (at > 0) {
-          when.dateTime = new Date(at).toISOString();
-          when.textContent = time.format(at);
-        }
-        const text = document.createElement("p");
-        text.textContent = String(m?.text ?? "");
-        li.append(who, " ", when, text);
-        return li;
-      }),
-    );
+    list.replaceChildren(...chat.toArray().slice(-maxShown).map(item));
     list.scrollTop = list.scrollHeight;
   };
-  chat.observe(render);
+  chat.observe((event) => {
+    const d = event.changes.delta;
+    const appended = d.length === 2 && d[0].retain === chat.length - d[1].insert?.length && d[1].insert;
+    const onlyInsert = d.length === 1 && d[0].insert && chat.length === d[0].insert.length;
+    const added = appended ? d[1].insert : onlyInsert ? d[0].insert : null;
+    if (!added) return render();
+    list.append(...added.map(item));
+    while (list.children.length > maxShown) list.firstElementChild.remove();
+    list.scrollTop = list.scrollHeight;
+  });
   render();
 
   form.addEventListener("submit", (e) => {

@@ -64,9 +64,15 @@ const editor = new Editor({
 
 const statusEl = document.getElementById("pad-status");
 const statusText = document.getElementById("pad-status-text");
+// Screen readers hear when the network goes and comes back, not every
+// "sending… saved" after each word.
+const statusLive = document.getElementById("pad-status-live");
+let lastState = "connecting";
 trackStatus(provider, doc, Y, (state) => {
   statusEl.dataset.state = state;
   statusText.textContent = strings[state];
+  if (state === "offline" || (lastState === "offline" && state === "saved")) statusLive.textContent = strings[state];
+  lastState = state;
 });
 
 const notice = document.getElementById("pad-readonly");
