@@ -63,6 +63,20 @@ func TestPagesAndAssets(t *testing.T) {
 		t.Errorf("unversioned, uncompressed bundle: %v, same body %v", res.Header, plain == gz)
 	}
 
+	// The editor page, in English, with its English toolbar.
+	var pad padView
+	asPerson(t, srv.URL, "p-ana|Ana|#c01c28|participant", "POST", "/api/pads", `{"title":"Minutes"}`, &pad)
+	res, body = get("/pads/"+pad.ID, map[string]string{"Accept-Language": "en-GB"})
+	for _, want := range []string{"<title>Minutes · coopbox</title>", `aria-hidden="true">B</b>`, "Bold", "Who wrote what", s.assets.url("pad.js")} {
+		if !strings.Contains(body, want) {
+			t.Errorf("English editor page (%d) lacks %q", res.StatusCode, want)
+		}
+	}
+	res, body = get("/pads/r/"+pad.ReadID, nil)
+	if res.StatusCode != 200 || !strings.Contains(body, `data-readonly="true"`) || strings.Contains(body, pad.ID) {
+		t.Errorf("read-only page (%d) is not read-only or shows the pad's write id", res.StatusCode)
+	}
+
 	res, _ = get("/pads/nope", nil)
 	if res.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown pad: %d", res.StatusCode)
