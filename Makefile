@@ -6,22 +6,31 @@ HTTPS   ?= 127.0.0.1:8443
 HTTP    ?= 127.0.0.1:8080
 DATA    ?= ./coopbox-data
 
-.PHONY: run build test bench deps check-format fuzz clean
+.PHONY: run build bundle npm test bench deps check-format fuzz clean
 
 run: build
 	./bin/coopbox serve -data $(DATA) -https $(HTTPS) -http $(HTTP)
 
-build:
+build: bundle
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/coopbox ./cmd/coopbox
 
 deps:
 	bash .ci/deps
 
+# The pads' editor (TipTap, Yjs) bundled by esbuild into
+# services/editor/web/dist, which the binary embeds.
+bundle: npm
+	npm run bundle
+
+# npm ci when node_modules is missing or older than the lockfile.
+npm:
+	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+
 check-format:
 	@out=$$(gofmt -l cmd appliance services config); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-test: deps check-format
+test: deps bundle check-format
 	COOPBOX_REQUIRE_ALL=1 $(GO) test -race -count=1 -timeout 20m ./...
 
 bench: build deps

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -13,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
+	"github.com/coopbox/coopbox/services/locale"
+	"github.com/coopbox/coopbox/services/page"
 	"github.com/coopbox/coopbox/services/person"
 	bolt "go.etcd.io/bbolt"
 )
@@ -25,14 +28,23 @@ type Options struct {
 	Limits Limits
 	// Limit wraps handlers that create data with the box's rate limit.
 	Limit func(http.Handler) http.Handler
+	// Catalog is the box's message catalog, already holding the shared
+	// page's messages (page.LoadMessages); New adds the pads' own
+	// (web/messages.json). Nil: a catalog of the pads' and the page's
+	// messages only, for tests.
+	Catalog *locale.Catalog
+	// BoxName is the box's name for the page header; nil: "coopbox".
+	BoxName func() string
 }
 
 // Service serves the pads under /pads/ and /api/pads.
 type Service struct {
-	opts Options
-	st   *store
-	hub  *hub
-	mux  *http.ServeMux
+	opts   Options
+	st     *store
+	hub    *hub
+	mux    *http.ServeMux
+	assets *assets
+	pages  *pages
 }
 
 // New opens the pads' bucket and returns the service.
@@ -46,15 +58,53 @@ func New(opts Options) (*Service, error) {
 	if opts.Limit == nil {
 		opts.Limit = func(h http.Handler) http.Handler { return h }
 	}
+	if opts.BoxName == nil {
+		opts.BoxName = func() string { return "coopbox" }
+	}
+	if opts.Catalog == nil {
+		opts.Catalog = locale.New()
+		if err := page.LoadMessages(opts.Catalog); err != nil {
+			return nil, err
+		}
+	}
+	// The box opens its services again after a restore, with the same
+	// catalog: the pads' messages are then already there.
+	if !opts.Catalog.Has("pads.title") {
+		if err := opts.Catalog.Load(web, "web/messages.json"); err != nil {
+			return nil, err
+		}
+	}
+	a, err := loadAssets()
+	if err != nil {
+		return nil, fmt.Errorf("pads bundle: %w", err)
+	}
+	pg, err := parsePages(a)
+	if err != nil {
+		return nil, err
+	}
 	st, err := newStore(opts.DB)
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{opts: opts, st: st, hub: newHub(st, opts.Log, opts.Limits), mux: http.NewServeMux()}
+	s := &Service{opts: opts, st: st, hub: newHub(st, opts.Log, opts.Limits), mux: http.NewServeMux(), assets: a, pages: pg}
+	if err := s.initCreators(); err != nil {
+		return nil, fmt.Errorf("pads bucket: %w", err)
+	}
+	// Pages.
+	s.mux.HandleFunc("GET /pads/{$}", s.listPage)
+	s.mux.HandleFunc("GET /pads/{id}", s.editorPage(false))
+	s.mux.HandleFunc("GET /pads/r/{id}", s.editorPage(true))
+	s.mux.Handle("GET /pads/static/{file}", a)
 	s.mux.HandleFunc("GET /pads/ws/{id}", s.websocket)
+	// API (PROTOCOL.md).
 	s.mux.HandleFunc("GET /api/pads", s.list)
 	s.mux.Handle("POST /api/pads", opts.Limit(http.HandlerFunc(s.create)))
 	s.mux.HandleFunc("GET /api/pads/{id}", s.get)
+	s.mux.HandleFunc("PATCH /api/pads/{id}", s.rename)
+	s.mux.HandleFunc("POST /api/pads/{id}/trash", s.setFlag("trashed", true))
+	s.mux.HandleFunc("POST /api/pads/{id}/restore", s.setFlag("trashed", false))
+	s.mux.HandleFunc("POST /api/pads/{id}/lock", s.setFlag("locked", true))
+	s.mux.HandleFunc("POST /api/pads/{id}/unlock", s.setFlag("locked", false))
 	return s, nil
 }
 
@@ -84,8 +134,9 @@ func newID(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// padView is a pad as the API shows it. ReadID is given to those who may
-// share the read-only link: the person who created it and facilitators.
+// padView is a pad as the API shows it to one person: CanManage says
+// whether they may trash and restore it, Snippet is the text around a
+// search's match.
 type padView struct {
 	ID        string    `json:"id"`
 	Title     string    `json:"title"`
@@ -95,11 +146,19 @@ type padView struct {
 	Updated   time.Time `json:"updated"`
 	Locked    bool      `json:"locked"`
 	Trashed   bool      `json:"trashed"`
+	CanManage bool      `json:"canManage"`
+	Snippet   string    `json:"snippet,omitempty"`
 }
 
 func view(m padMeta) padView {
 	return padView{ID: m.ID, Title: m.Title, ReadID: m.ReadID, CreatedBy: m.CreatedBy, Created: m.Created,
 		Updated: m.Updated, Locked: m.Locked, Trashed: m.Trashed}
+}
+
+func (s *Service) view(who *person.Person, m padMeta) padView {
+	v := view(m)
+	v.CanManage = s.mayManage(who, m.ID)
+	return v
 }
 
 func cleanTitle(t string) (string, error) {
@@ -130,16 +189,24 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.opts.Now()
 	m := padMeta{ID: newID(9), ReadID: newID(12), Title: title, CreatedBy: who.Name, Created: now, Updated: now}
-	if err := s.st.create(m, nil); err != nil {
+	err = s.setCreator(m.ID, who.ID)
+	if err == nil {
+		err = s.st.create(m, nil)
+	}
+	if err != nil {
 		s.opts.Log.Error("create pad", "err", err)
 		apiError(w, http.StatusInternalServerError, "internal", "could not create the pad")
 		return
 	}
-	writeJSON(w, http.StatusCreated, view(m))
+	writeJSON(w, http.StatusCreated, s.view(who, m))
 }
 
+// list answers the pads not in the trash (?trash=1: those in the trash),
+// most recently updated first; ?q= keeps those whose title or text holds
+// every word of q.
 func (s *Service) list(w http.ResponseWriter, r *http.Request) {
-	if !person.FromContext(r.Context()).IsParticipant() {
+	who := person.FromContext(r.Context())
+	if !who.IsParticipant() {
 		apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
 		return
 	}
@@ -149,18 +216,23 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusInternalServerError, "internal", "could not list the pads")
 		return
 	}
+	trash := r.URL.Query().Get("trash") == "1"
 	out := make([]padView, 0, len(all))
 	for _, m := range all {
-		if !m.Trashed {
-			out = append(out, view(m))
+		if m.Trashed == trash {
+			out = append(out, s.view(who, m))
 		}
 	}
 	slices.SortFunc(out, func(a, b padView) int { return b.Updated.Compare(a.Updated) })
+	if q := r.URL.Query().Get("q"); q != "" {
+		out = s.search(out, q)
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Service) get(w http.ResponseWriter, r *http.Request) {
-	if !person.FromContext(r.Context()).IsParticipant() {
+	who := person.FromContext(r.Context())
+	if !who.IsParticipant() {
 		apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
 		return
 	}
@@ -169,7 +241,7 @@ func (s *Service) get(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "no_pad", "no such pad")
 		return
 	}
-	writeJSON(w, http.StatusOK, view(m))
+	writeJSON(w, http.StatusOK, s.view(who, m))
 }
 
 // websocket joins a client to a pad by its id (read and write) or by its
