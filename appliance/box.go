@@ -131,7 +131,8 @@ func (b *Box) open() error {
 		db.Close()
 		return err
 	}
-	pads, err := editor.New(editor.Options{DB: db, Log: b.log.With("service", "pads"), Now: b.clock.Now, Limit: b.create.limit})
+	pads, err := editor.New(editor.Options{DB: db, Log: b.log.With("service", "pads"), Now: b.clock.Now, Limit: b.create.limit,
+		Catalog: b.catalog, BoxName: b.boxName})
 	if err != nil {
 		db.Close()
 		return err

@@ -124,8 +124,9 @@ func (c *conn) serve(p *pad) {
 				}
 			case syncStep2, syncUpdate:
 				if c.readOnly {
-					if !isEmptyUpdate(m.Payload) {
-						c.send(encodePermissionDenied("read-only pad"))
+					if !isEmptyUpdate(m.Payload) && !p.submit(job{kind: jobReadOnly, c: c, data: m.Payload}) {
+						c.fail(errPadClosed)
+						return
 					}
 					continue
 				}

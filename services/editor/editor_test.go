@@ -306,3 +306,58 @@ func TestReadOnlyAndRights(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// TestReadOnlySyncAnswerIsNotRefused: a stock read-only client answers the
+// server's state vector with the pad's whole delete set; that changes nothing
+// and must not earn a permission-denied message. A real edit still does.
+func TestReadOnlySyncAnswerIsNotRefused(t *testing.T) {
+	ts := startService(t, filepath.Join(t.TempDir(), "pads.db"), DefaultLimits)
+	p := ts.createPad(t, "Compte rendu")
+	author := ydoc.NewDoc(42)
+	if err := author.ApplyUpdate(bonjour); err != nil {
+		t.Fatal(err)
+	}
+	del, err := author.Text("text").Delete(0, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := dial(t, ts, p.ID, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, u := range [][]byte{bonjour, del} {
+		w.Write(ctx, websocket.MessageBinary, encodeSync(syncUpdate, u))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for storedText(t, ts.st, p.ID) != "jour" {
+		if time.Now().After(deadline) {
+			t.Fatalf("stored %q, want %q", storedText(t, ts.st, p.ID), "jour")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	reader := ydoc.NewDoc(77)
+	reader.ApplyUpdate(bonjour)
+	reader.ApplyUpdate(del)
+	answer, _ := reader.DiffUpdate(ydoc.EncodeStateVector(reader.StateVector()))
+	ro := dial(t, ts, p.ReadID, nil)
+	ro.Write(ctx, websocket.MessageBinary, encodeSync(syncStep2, answer))
+	edit, _ := reader.Text("text").Insert(0, "x", nil)
+	ro.Write(ctx, websocket.MessageBinary, encodeSync(syncUpdate, edit))
+	// The first permission denied must come after the edit, not the answer:
+	// count them until the connection has been quiet for a while.
+	denied := 0
+	for {
+		rctx, rcancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		_, data, err := ro.Read(rctx)
+		rcancel()
+		if err != nil {
+			break
+		}
+		if len(data) > 0 && data[0] == msgAuth {
+			denied++
+		}
+	}
+	if denied != 1 {
+		t.Errorf("%d permission-denied messages, want 1 (for the edit only)", denied)
+	}
+}

@@ -84,6 +84,7 @@ const (
 	jobUpdate jobKind = iota // apply, commit, broadcast
 	jobStep1                 // answer a client's state vector with the diff
 	jobHello                 // send the server's state vector to a new client
+	jobReadOnly              // an update from a read-only client: refuse it if it changes anything
 )
 
 type job struct {
@@ -356,6 +357,18 @@ func (p *pad) run(batch []job) error {
 				continue
 			}
 			j.c.send(encodeSync(syncStep2, diff))
+		case jobReadOnly:
+			// A stock client answers the server's state vector with the
+			// document's whole delete set even when it has nothing new:
+			// only an update that would change the pad is refused.
+			adds, err := p.doc.Adds(j.data)
+			if err != nil {
+				j.c.fail(fmt.Errorf("%w: %v", errMalformed, err))
+				continue
+			}
+			if adds {
+				j.c.send(encodePermissionDenied("read-only pad"))
+			}
 		case jobHello:
 			j.c.send(encodeSync(syncStep1, ydoc.EncodeStateVector(p.doc.StateVector())))
 			if m := p.awarenessMessage(); m != nil {

@@ -44,3 +44,34 @@ func TestUpdateSince(t *testing.T) {
 		t.Error("a malformed update in the batch was accepted")
 	}
 }
+
+func TestAdds(t *testing.T) {
+	server, reader := NewDoc(1), NewDoc(2)
+	u1, _ := server.Text("text").Insert(0, "Charte des communs", nil)
+	u2, _ := server.Text("text").Delete(0, 7)
+	for _, u := range [][]byte{u1, u2} {
+		if err := reader.ApplyUpdate(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The reader's answer to the server's state vector: nothing new, but the
+	// whole delete set.
+	answer, err := reader.DiffUpdate(EncodeStateVector(server.StateVector()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if adds, err := server.Adds(answer); err != nil || adds {
+		t.Errorf("Adds(sync answer with only known deletions) = %v, %v; want false", adds, err)
+	}
+	edit, _ := reader.Text("text").Insert(0, "x", nil)
+	if adds, _ := server.Adds(edit); !adds {
+		t.Error("Adds(an insertion) = false")
+	}
+	del, _ := reader.Text("text").Delete(0, 2)
+	if adds, _ := server.Adds(del); !adds {
+		t.Error("Adds(a deletion of text the server still has) = false")
+	}
+	if _, err := server.Adds([]byte{9, 9}); err == nil {
+		t.Error("Adds accepted a malformed update")
+	}
+}

@@ -167,3 +167,41 @@ func (d *Doc) UpdateSince(sv StateVector, applied [][]byte) ([]byte, error) {
 	encodeDeleteSet(e, ds)
 	return e.buf, nil
 }
+
+// Adds reports whether applying update would change the document: a struct
+// beyond its state vector, or a deletion of something it holds undeleted (or
+// does not hold yet). A read-only client's sync answer carries the document's
+// whole delete set and nothing new; this tells it from a real edit without
+// applying anything.
+func (d *Doc) Adds(update []byte) (bool, error) {
+	u, err := decodeUpdate(update)
+	if err != nil {
+		return false, err
+	}
+	for _, cs := range u.clients {
+		var have uint64
+		if l := d.store.clients[cs.client]; l != nil && len(l.blocks) > 0 {
+			have = l.last().end()
+		}
+		if n := len(cs.structs); n > 0 && cs.structs[n-1].end() > have {
+			return true, nil
+		}
+	}
+	for c, spans := range u.ds {
+		l := d.store.clients[c]
+		for _, s := range spans {
+			for clock := s.clock; clock < s.clock+s.len; {
+				p, ok := l.find(clock)
+				if !ok {
+					return true, nil // not here yet: the deletion would wait
+				}
+				it := l.at(p)
+				if !it.deleted() {
+					return true, nil
+				}
+				clock = it.end()
+			}
+		}
+	}
+	return false, nil
+}
