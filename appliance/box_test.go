@@ -185,7 +185,7 @@ func TestBoxClaimPeopleAndRestart(t *testing.T) {
 	// The landing page names the box and shows the addresses.
 	r = tb.get(owner, "/")
 	wantStatus(t, "GET /", r, http.StatusOK)
-	for _, want := range []string{"La Fabrique", "coopbox.local", "<svg class=\"qr\"", "Tiers-Lieu"} {
+	for _, want := range []string{"La Fabrique", "coopbox.local", "<svg class=\"qr\"", "Tiers-Lieu", `href="/pads/"`} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("landing page lacks %q", want)
 		}

@@ -92,15 +92,21 @@ func (b *Box) healthz(w http.ResponseWriter, r *http.Request) {
 
 type landingData struct {
 	Addresses []joinAddress
-	Spaces    []string
+	Spaces    []space
 	WiFi      string
+}
+
+// space is one capability on the landing page; URL is empty until it is built.
+type space struct {
+	Key string // message keys space.<Key> and space.<Key>.desc
+	URL string
 }
 
 func (b *Box) landing(w http.ResponseWriter, r *http.Request) {
 	p := b.printer(r)
 	b.render(w, r, http.StatusOK, "landing", page{Printer: p, Data: landingData{
 		Addresses: b.addresses(),
-		Spaces:    []string{"pads", "calls", "decide"},
+		Spaces:    []space{{"pads", "/pads/"}, {"calls", ""}, {"decide", ""}},
 		WiFi:      b.cfg.WiFiName,
 	}})
 }
