@@ -80,7 +80,12 @@ func (c *conn) writeLoop() {
 		case <-c.ctx.Done():
 			return
 		case msg := <-c.out:
-			ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+			if c.closing.Load() {
+				return
+			}
+			// Not c.ctx: cancelling a write's context cuts the connection
+			// at once, which would lose a close frame being sent.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			err := c.ws.Write(ctx, websocket.MessageBinary, msg)
 			cancel()
 			if err != nil {
@@ -95,7 +100,13 @@ func (c *conn) writeLoop() {
 func (c *conn) serve(p *pad) {
 	go c.writeLoop()
 	defer p.leave(c)
-	defer c.cancel(nil)
+	defer func() {
+		// A failing connection is cancelled by fail once its close frame
+		// is out; one that simply ended is cancelled here.
+		if !c.closing.Load() {
+			c.cancel(nil)
+		}
+	}()
 	if !p.submit(job{kind: jobHello, c: c}) {
 		c.fail(errPadClosed)
 		return
