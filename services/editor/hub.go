@@ -81,10 +81,10 @@ type awareness struct {
 type jobKind int
 
 const (
-	jobUpdate jobKind = iota // apply, commit, broadcast
-	jobStep1                 // answer a client's state vector with the diff
-	jobHello                 // send the server's state vector to a new client
-	jobReadOnly              // an update from a read-only client: refuse it if it changes anything
+	jobUpdate   jobKind = iota // apply, commit, broadcast
+	jobStep1                   // answer a client's state vector with the diff
+	jobHello                   // send the server's state vector to a new client
+	jobReadOnly                // an update from a read-only client: refuse it if it changes anything
 )
 
 type job struct {
