@@ -96,6 +96,7 @@ func New(opts Options) (*Service, error) {
 	s.mux.HandleFunc("GET /pads/r/{id}", s.editorPage(true))
 	s.mux.Handle("GET /pads/static/{file}", a)
 	s.mux.HandleFunc("GET /pads/ws/{id}", s.websocket)
+	s.mux.HandleFunc("GET /pads/{id}/export/{format}", s.export)
 	// API (PROTOCOL.md).
 	s.mux.HandleFunc("GET /api/pads", s.list)
 	s.mux.Handle("POST /api/pads", opts.Limit(http.HandlerFunc(s.create)))

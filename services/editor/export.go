@@ -1,0 +1,527 @@
+package editor
+
+import (
+	"errors"
+	"fmt"
+	"html"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/coopbox/coopbox/services/editor/ydoc"
+	"github.com/coopbox/coopbox/services/locale"
+	"github.com/coopbox/coopbox/services/person"
+)
+
+// Reading a pad on the server, with no browser: the editor page keeps its
+// text in the Y.XmlFragment "default" as the y-prosemirror binding writes it
+// — one XmlElement per ProseMirror node, named by its node type (paragraph,
+// heading, bulletList, orderedList, listItem, taskList, taskItem, blockquote,
+// codeBlock, horizontalRule, hardBreak), node attributes as element
+// attributes, and text in XmlText whose formatting attributes are the marks
+// (bold, italic, underline, strike, code, link {href}). Unknown nodes keep
+// their children; unknown marks are dropped.
+
+// run is a piece of text with its marks.
+type run struct {
+	text  string
+	marks map[string]map[string]any // mark name → mark attributes
+	br    bool                      // a hard break instead of text
+}
+
+// block is a node of the pad as the exports see it.
+type block struct {
+	name     string
+	attrs    map[string]any
+	runs     []run   // for textblocks (paragraph, heading, codeBlock)
+	children []block // for containers
+}
+
+// readPad turns a pad's document into blocks.
+func readPad(d *ydoc.Doc) []block {
+	return readChildren(d.XMLFragment("default").Children())
+}
+
+func readChildren(nodes []ydoc.XMLNode) []block {
+	var out []block
+	for _, n := range nodes {
+		el, ok := n.(*ydoc.XMLElement)
+		if !ok {
+			continue
+		}
+		b := block{name: el.Name(), attrs: el.Attributes()}
+		for _, c := range el.Children() {
+			switch c := c.(type) {
+			case *ydoc.XMLText:
+				b.runs = append(b.runs, readRuns(c)...)
+			case *ydoc.XMLElement:
+				if c.Name() == "hardBreak" {
+					b.runs = append(b.runs, run{br: true})
+					continue
+				}
+				b.children = append(b.children, readChildren([]ydoc.XMLNode{c})...)
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func readRuns(t *ydoc.XMLText) []run {
+	var out []run
+	for _, op := range t.Delta() {
+		s, ok := op.Insert.(string)
+		if !ok {
+			continue
+		}
+		r := run{text: s, marks: map[string]map[string]any{}}
+		for k, v := range op.Attributes {
+			attrs, _ := v.(map[string]any)
+			r.marks[ydoc.MarkName(k)] = attrs
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func attrInt(b block, key string, def int) int {
+	switch v := b.attrs[key].(type) {
+	case float64:
+		return int(v)
+	case int64:
+		return int(v)
+	case int:
+		return v
+	case string:
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
+func attrString(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
+func attrBool(b block, key string) bool {
+	switch v := b.attrs[key].(type) {
+	case bool:
+		return v
+	case string:
+		return v == "true"
+	}
+	return false
+}
+
+// safeHref keeps links that cannot run script.
+func safeHref(h string) string {
+	l := strings.ToLower(strings.TrimSpace(h))
+	for _, ok := range []string{"http://", "https://", "mailto:", "tel:", "/", "#"} {
+		if strings.HasPrefix(l, ok) {
+			return strings.TrimSpace(h)
+		}
+	}
+	return ""
+}
+
+// ---- plain text ----
+
+// exportText writes the pad as plain text: paragraphs separated by a blank
+// line, list items with "- " or their number, tasks with [x] or [ ].
+func exportText(blocks []block) string {
+	var b strings.Builder
+	writeTextBlocks(&b, blocks, "")
+	return strings.TrimRight(b.String(), "\n") + "\n"
+}
+
+func plainRuns(runs []run) string {
+	var b strings.Builder
+	for _, r := range runs {
+		if r.br {
+			b.WriteString("\n")
+			continue
+		}
+		b.WriteString(r.text)
+	}
+	return b.String()
+}
+
+func writeTextBlocks(b *strings.Builder, blocks []block, indent string) {
+	for _, bl := range blocks {
+		switch bl.name {
+		case "bulletList", "orderedList", "taskList":
+			n := attrInt(bl, "start", 1)
+			for _, item := range bl.children {
+				marker := "- "
+				switch {
+				case bl.name == "orderedList":
+					marker = fmt.Sprintf("%d. ", n)
+					n++
+				case item.name == "taskItem" && attrBool(item, "checked"):
+					marker = "[x] "
+				case item.name == "taskItem":
+					marker = "[ ] "
+				}
+				var inner strings.Builder
+				writeTextBlocks(&inner, item.children, "")
+				body := strings.ReplaceAll(strings.TrimRight(inner.String(), "\n"), "\n\n", "\n") // tight items
+				writeIndented(b, body, indent+marker, indent+strings.Repeat(" ", len(marker)))
+			}
+			b.WriteString("\n")
+		case "blockquote":
+			var inner strings.Builder
+			writeTextBlocks(&inner, bl.children, "")
+			writeIndented(b, strings.TrimRight(inner.String(), "\n"), indent+"> ", indent+"> ")
+			b.WriteString("\n")
+		case "horizontalRule":
+			b.WriteString(indent + "----\n\n")
+		default:
+			if len(bl.children) > 0 && len(bl.runs) == 0 {
+				writeTextBlocks(b, bl.children, indent)
+				continue
+			}
+			writeIndented(b, plainRuns(bl.runs), indent, indent)
+			b.WriteString("\n")
+		}
+	}
+}
+
+// writeIndented writes s with first before its first line and rest before
+// the others, blank lines inside a block kept without trailing spaces.
+func writeIndented(b *strings.Builder, s, first, rest string) {
+	for i, line := range strings.Split(s, "\n") {
+		p := rest
+		if i == 0 {
+			p = first
+		}
+		if line == "" {
+			b.WriteString(strings.TrimRight(p, " ") + "\n")
+			continue
+		}
+		b.WriteString(p + line + "\n")
+	}
+}
+
+// ---- Markdown ----
+
+// exportMarkdown writes the pad as CommonMark with GFM task lists and
+// strikethrough; underline, which Markdown lacks, becomes <u>.
+func exportMarkdown(blocks []block) string {
+	var b strings.Builder
+	writeMarkdownBlocks(&b, blocks, "")
+	return strings.TrimRight(b.String(), "\n") + "\n"
+}
+
+var mdEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`, `<`, `\<`, `>`, `\>`, `#`, `\#`, `~`, `\~`)
+
+// markOrder is the nesting order of marks, outermost first, so that the
+// same text always gives the same Markdown.
+var markOrder = []string{"link", "bold", "italic", "strike", "underline", "code"}
+
+func markdownRuns(runs []run) string {
+	var b strings.Builder
+	for _, r := range runs {
+		if r.br {
+			b.WriteString("\\\n")
+			continue
+		}
+		s := pieceOf(r)
+		for i := len(markOrder) - 1; i >= 0; i-- { // innermost first
+			m := markOrder[i]
+			attrs, on := r.marks[m]
+			if !on {
+				continue
+			}
+			switch m {
+			case "bold":
+				s = "**" + s + "**"
+			case "italic":
+				s = "*" + s + "*"
+			case "strike":
+				s = "~~" + s + "~~"
+			case "underline":
+				s = "<u>" + s + "</u>"
+			case "link":
+				if h := safeHref(attrString(attrs, "href")); h != "" {
+					s = "[" + s + "](" + strings.ReplaceAll(h, ")", "%29") + ")"
+				}
+			}
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+func pieceOf(r run) string {
+	if _, isCode := r.marks["code"]; isCode {
+		return codeSpan(r.text)
+	}
+	return mdEscaper.Replace(r.text)
+}
+
+// codeSpan quotes s with enough backticks.
+func codeSpan(s string) string {
+	n := 1
+	for strings.Contains(s, strings.Repeat("`", n)) {
+		n++
+	}
+	fence := strings.Repeat("`", n)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+func writeMarkdownBlocks(b *strings.Builder, blocks []block, indent string) {
+	for _, bl := range blocks {
+		switch bl.name {
+		case "heading":
+			level := min(max(attrInt(bl, "level", 1), 1), 6)
+			b.WriteString(indent + strings.Repeat("#", level) + " " + markdownRuns(bl.runs) + "\n\n")
+		case "bulletList", "orderedList", "taskList":
+			n := attrInt(bl, "start", 1)
+			for _, item := range bl.children {
+				marker := "- "
+				switch {
+				case bl.name == "orderedList":
+					marker = fmt.Sprintf("%d. ", n)
+					n++
+				case item.name == "taskItem" && attrBool(item, "checked"):
+					marker = "- [x] "
+				case item.name == "taskItem":
+					marker = "- [ ] "
+				}
+				var inner strings.Builder
+				writeMarkdownBlocks(&inner, item.children, "")
+				body := strings.TrimRight(inner.String(), "\n")
+				// tight list: single blank lines between a paragraph and a nested list go
+				body = strings.ReplaceAll(body, "\n\n", "\n")
+				writeIndented(b, body, indent+marker, indent+strings.Repeat(" ", len(marker)))
+			}
+			b.WriteString("\n")
+		case "blockquote":
+			var inner strings.Builder
+			writeMarkdownBlocks(&inner, bl.children, "")
+			writeIndented(b, strings.TrimRight(inner.String(), "\n"), indent+"> ", indent+"> ")
+			b.WriteString("\n")
+		case "codeBlock":
+			code := plainRuns(bl.runs)
+			fence := "```"
+			for strings.Contains(code, fence) {
+				fence += "`"
+			}
+			lang := strings.Fields(attrString(bl.attrs, "language") + " ")
+			b.WriteString(indent + fence)
+			if len(lang) > 0 {
+				b.WriteString(lang[0])
+			}
+			b.WriteString("\n")
+			writeIndented(b, code, indent, indent)
+			b.WriteString(indent + fence + "\n\n")
+		case "horizontalRule":
+			b.WriteString(indent + "---\n\n")
+		case "paragraph":
+			text := markdownRuns(bl.runs)
+			// a paragraph must not read as a list, a quote or a heading
+			if t := strings.TrimLeft(text, " "); len(t) > 0 && strings.ContainsAny(t[:1], "-+") || startsWithNumberDot(t) {
+				text = `\` + text
+			}
+			writeIndented(b, text, indent, indent)
+			b.WriteString("\n")
+		default:
+			if len(bl.runs) > 0 {
+				writeIndented(b, markdownRuns(bl.runs), indent, indent)
+				b.WriteString("\n")
+			}
+			writeMarkdownBlocks(b, bl.children, indent)
+		}
+	}
+}
+
+func startsWithNumberDot(s string) bool {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i > 0 && i < len(s) && (s[i] == '.' || s[i] == ')')
+}
+
+// ---- HTML ----
+
+// exportHTML writes the pad as a standalone HTML document. Text and
+// attributes are escaped; links keep only safe schemes.
+func exportHTML(title, lang string, blocks []block) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<!doctype html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>%s</title>\n</head>\n<body>\n",
+		html.EscapeString(lang), html.EscapeString(title))
+	writeHTMLBlocks(&b, blocks)
+	b.WriteString("</body>\n</html>\n")
+	return b.String()
+}
+
+func htmlRuns(runs []run) string {
+	var b strings.Builder
+	for _, r := range runs {
+		if r.br {
+			b.WriteString("<br>")
+			continue
+		}
+		s := html.EscapeString(r.text)
+		for i := len(markOrder) - 1; i >= 0; i-- {
+			m := markOrder[i]
+			attrs, on := r.marks[m]
+			if !on {
+				continue
+			}
+			switch m {
+			case "bold":
+				s = "<strong>" + s + "</strong>"
+			case "italic":
+				s = "<em>" + s + "</em>"
+			case "strike":
+				s = "<s>" + s + "</s>"
+			case "underline":
+				s = "<u>" + s + "</u>"
+			case "code":
+				s = "<code>" + s + "</code>"
+			case "link":
+				if h := safeHref(attrString(attrs, "href")); h != "" {
+					s = `<a href="` + html.EscapeString(h) + `">` + s + "</a>"
+				}
+			}
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+func writeHTMLBlocks(b *strings.Builder, blocks []block) {
+	for _, bl := range blocks {
+		switch bl.name {
+		case "heading":
+			level := min(max(attrInt(bl, "level", 1), 1), 6)
+			fmt.Fprintf(b, "<h%d>%s</h%d>\n", level, htmlRuns(bl.runs), level)
+		case "paragraph":
+			fmt.Fprintf(b, "<p>%s</p>\n", htmlRuns(bl.runs))
+		case "bulletList":
+			b.WriteString("<ul>\n")
+			writeHTMLBlocks(b, bl.children)
+			b.WriteString("</ul>\n")
+		case "orderedList":
+			if start := attrInt(bl, "start", 1); start != 1 {
+				fmt.Fprintf(b, "<ol start=\"%d\">\n", start)
+			} else {
+				b.WriteString("<ol>\n")
+			}
+			writeHTMLBlocks(b, bl.children)
+			b.WriteString("</ol>\n")
+		case "taskList":
+			b.WriteString("<ul class=\"tasks\">\n")
+			writeHTMLBlocks(b, bl.children)
+			b.WriteString("</ul>\n")
+		case "listItem":
+			b.WriteString("<li>")
+			writeHTMLBlocks(b, bl.children)
+			b.WriteString("</li>\n")
+		case "taskItem":
+			checked := ""
+			if attrBool(bl, "checked") {
+				checked = " checked"
+			}
+			fmt.Fprintf(b, "<li><input type=\"checkbox\" disabled%s> ", checked)
+			writeHTMLBlocks(b, bl.children)
+			b.WriteString("</li>\n")
+		case "blockquote":
+			b.WriteString("<blockquote>\n")
+			writeHTMLBlocks(b, bl.children)
+			b.WriteString("</blockquote>\n")
+		case "codeBlock":
+			class := ""
+			if lang := strings.Fields(attrString(bl.attrs, "language") + " "); len(lang) > 0 {
+				class = ` class="language-` + html.EscapeString(lang[0]) + `"`
+			}
+			fmt.Fprintf(b, "<pre><code%s>%s</code></pre>\n", class, html.EscapeString(plainRuns(bl.runs)))
+		case "horizontalRule":
+			b.WriteString("<hr>\n")
+		default:
+			if len(bl.runs) > 0 {
+				fmt.Fprintf(b, "<p>%s</p>\n", htmlRuns(bl.runs))
+			}
+			writeHTMLBlocks(b, bl.children)
+		}
+	}
+}
+
+// exportFormats are the files a pad downloads as.
+var exportFormats = map[string]struct{ ext, ctype string }{
+	"md":   {".md", "text/markdown; charset=utf-8"},
+	"html": {".html", "text/html; charset=utf-8"},
+	"txt":  {".txt", "text/plain; charset=utf-8"},
+	"yjs":  {".yjs", "application/octet-stream"},
+}
+
+// loadDoc reads a pad's committed state from the store into a new document.
+func (s *Service) loadDoc(id string) (*ydoc.Doc, error) {
+	snapshot, updates, _, err := s.st.load(id)
+	if err != nil {
+		return nil, err
+	}
+	d := ydoc.NewDoc(randomClientID())
+	for _, u := range append([][]byte{snapshot}, updates...) {
+		if u == nil {
+			continue
+		}
+		if err := d.ApplyUpdate(u); err != nil {
+			return nil, fmt.Errorf("pad %s: %w", id, err)
+		}
+	}
+	return d, nil
+}
+
+// export downloads a pad (by its id or its read-only id) as Markdown, HTML,
+// plain text or its Yjs state, read from disk: what the box has committed.
+func (s *Service) export(w http.ResponseWriter, r *http.Request) {
+	if !person.FromContext(r.Context()).IsParticipant() {
+		apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
+		return
+	}
+	f, ok := exportFormats[r.PathValue("format")]
+	if !ok {
+		apiError(w, http.StatusNotFound, "no_format", "formats: md, html, txt, yjs")
+		return
+	}
+	id := r.PathValue("id")
+	m, err := s.st.meta(id)
+	if errors.Is(err, errNoPad) {
+		if id, err = s.st.byReadID(id); err == nil {
+			m, err = s.st.meta(id)
+		}
+	}
+	if err != nil || m.Trashed {
+		apiError(w, http.StatusNotFound, "no_pad", "no such pad")
+		return
+	}
+	d, err := s.loadDoc(id)
+	if err != nil {
+		s.opts.Log.Error("export", "pad", id, "err", err)
+		apiError(w, http.StatusInternalServerError, "internal", "could not read the pad")
+		return
+	}
+	var body []byte
+	switch r.PathValue("format") {
+	case "md":
+		body = []byte(exportMarkdown(readPad(d)))
+	case "html":
+		body = []byte(exportHTML(m.Title, locale.Choose(r).String(), readPad(d)))
+	case "txt":
+		body = []byte(exportText(readPad(d)))
+	case "yjs":
+		body = d.EncodeStateAsUpdate(nil)
+	}
+	w.Header().Set("Content-Type", f.ctype)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": m.Title + f.ext}))
+	w.Write(body)
+}
