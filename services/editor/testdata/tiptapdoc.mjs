@@ -1,12 +1,17 @@
 // A pad as the editor page makes it: a ProseMirror document in the editor's
 // own schema (StarterKit, task lists), turned into the Yjs document by the
 // same binding the page uses (@tiptap/y-tiptap, fragment "default").
-// Prints the Yjs state as base64, for the export tests.
+//
+//   node tiptapdoc.mjs        prints that document's Yjs state as base64
+//   node tiptapdoc.mjs read   reads a base64 Yjs state on stdin and prints
+//                             the ProseMirror document the editor would show
+//                             (the binding, checked against the schema)
 import * as Y from "yjs";
 import { getSchema } from "@tiptap/core";
 import StarterKit from "@tiptap/starter-kit";
 import { TaskList, TaskItem } from "@tiptap/extension-list";
-import { prosemirrorJSONToYDoc } from "@tiptap/y-tiptap";
+import { prosemirrorJSONToYDoc, yXmlFragmentToProseMirrorRootNode } from "@tiptap/y-tiptap";
+import fs from "node:fs";
 
 const schema = getSchema([
   StarterKit.configure({ undoRedo: false, link: { openOnClick: false, autolink: true } }),
@@ -38,5 +43,13 @@ const doc = {
     p(t("Ligne 1"), { type: "hardBreak" }, t("Ligne 2 avec "), t("code", { type: "code" }), t(" & <balises>")),
   ],
 };
-const ydoc = prosemirrorJSONToYDoc(schema, doc, "default");
-process.stdout.write(Buffer.from(Y.encodeStateAsUpdate(ydoc)).toString("base64"));
+if (process.argv[2] === "read") {
+  const d = new Y.Doc();
+  Y.applyUpdate(d, new Uint8Array(Buffer.from(fs.readFileSync(0, "utf8"), "base64")));
+  const node = yXmlFragmentToProseMirrorRootNode(d.getXmlFragment("default"), schema);
+  node.check(); // throws if the document does not fit the schema
+  process.stdout.write(JSON.stringify(node.toJSON()));
+} else {
+  const ydoc = prosemirrorJSONToYDoc(schema, doc, "default");
+  process.stdout.write(Buffer.from(Y.encodeStateAsUpdate(ydoc)).toString("base64"));
+}
