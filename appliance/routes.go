@@ -52,7 +52,7 @@ func (b *Box) routes() http.Handler {
 	var h http.Handler = mux
 	h = b.needsClaim(h)
 	h = b.people.middleware(h)
-	h = limitBody(64<<10, h, "/admin/restore")
+	h = limitBody(64<<10, h, "/admin/restore", "/api/pads/import") // those routes set their own limits
 	h = http.NewCrossOriginProtection().Handler(h)
 	return secureHeaders(h)
 }

@@ -100,6 +100,7 @@ func New(opts Options) (*Service, error) {
 	// API (PROTOCOL.md).
 	s.mux.HandleFunc("GET /api/pads", s.list)
 	s.mux.Handle("POST /api/pads", opts.Limit(http.HandlerFunc(s.create)))
+	s.mux.Handle("POST /api/pads/import", opts.Limit(http.HandlerFunc(s.importPad)))
 	s.mux.HandleFunc("GET /api/pads/{id}", s.get)
 	s.mux.HandleFunc("PATCH /api/pads/{id}", s.rename)
 	s.mux.HandleFunc("POST /api/pads/{id}/trash", s.setFlag("trashed", true))
@@ -177,7 +178,8 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in struct {
-		Title string `json:"title"`
+		Title    string `json:"title"`
+		Template string `json:"template"` // "", "blank", "ag", "charter"
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		apiError(w, http.StatusBadRequest, "bad_json", "malformed request")
@@ -188,11 +190,24 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "bad_title", err.Error())
 		return
 	}
+	var initial []byte
+	if in.Template != "" && in.Template != "blank" {
+		if initial, err = templateUpdate(in.Template, locale.Choose(r).String()); err != nil {
+			apiError(w, http.StatusBadRequest, "bad_template", "templates: blank, ag, charter")
+			return
+		}
+	}
+	s.newPad(w, r, title, in.Template, initial)
+}
+
+// newPad stores a pad with its first update and answers 201 with it.
+func (s *Service) newPad(w http.ResponseWriter, r *http.Request, title, template string, initial []byte) {
+	who := person.FromContext(r.Context())
 	now := s.opts.Now()
-	m := padMeta{ID: newID(9), ReadID: newID(12), Title: title, CreatedBy: who.Name, Created: now, Updated: now}
-	err = s.setCreator(m.ID, who.ID)
+	m := padMeta{ID: newID(9), ReadID: newID(12), Title: title, Template: template, CreatedBy: who.Name, Created: now, Updated: now}
+	err := s.setCreator(m.ID, who.ID)
 	if err == nil {
-		err = s.st.create(m, nil)
+		err = s.st.create(m, initial)
 	}
 	if err != nil {
 		s.opts.Log.Error("create pad", "err", err)

@@ -2,12 +2,24 @@ package editor
 
 import (
 	"bytes"
+	"embed"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/base"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/commonmark"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/strikethrough"
 	"github.com/coopbox/coopbox/services/editor/ydoc"
+	"github.com/coopbox/coopbox/services/person"
+	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	gast "github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
@@ -70,7 +82,11 @@ func mdBlocks(n gast.Node, src []byte) []block {
 		case *gast.List:
 			out = append(out, mdList(c, src))
 		case *gast.Blockquote:
-			out = append(out, block{name: "blockquote", children: mdBlocks(c, src)})
+			inner := mdBlocks(c, src)
+			if len(inner) == 0 {
+				inner = []block{{name: "paragraph"}}
+			}
+			out = append(out, block{name: "blockquote", children: inner})
 		case *gast.FencedCodeBlock:
 			b := block{name: "codeBlock", attrs: map[string]any{}, runs: codeRuns(c, src)}
 			if lang := string(c.Language(src)); lang != "" {
@@ -82,7 +98,11 @@ func mdBlocks(n gast.Node, src []byte) []block {
 		case *gast.ThematicBreak:
 			out = append(out, block{name: "horizontalRule"})
 		case *gast.HTMLBlock:
-			out = append(out, block{name: "paragraph", runs: []run{{text: strings.TrimSpace(string(linesOf(c, src)))}}})
+			raw := strings.TrimSpace(string(linesOf(c, src)))
+			if c.HTMLBlockType == gast.HTMLBlockType2 { // a comment, such as the one that separates two lists
+				continue
+			}
+			out = append(out, block{name: "paragraph", runs: []run{{text: raw}}})
 		default:
 			// tables and anything else: their text, one paragraph each row
 			var buf bytes.Buffer
@@ -103,6 +123,10 @@ func mdList(l *gast.List, src []byte) block {
 	tasks := false
 	for it := l.FirstChild(); it != nil; it = it.NextSibling() {
 		item := block{name: "listItem", children: mdBlocks(it, src)}
+		if len(item.children) == 0 || item.children[0].name != "paragraph" {
+			// the schema wants a paragraph first in every item ("- " alone is an empty item)
+			item.children = append([]block{{name: "paragraph"}}, item.children...)
+		}
 		if box := taskBox(it); box != nil {
 			tasks = true
 			item = block{name: "taskItem", attrs: map[string]any{"checked": box.IsChecked}, children: item.children}
@@ -339,4 +363,87 @@ func fillElement(el *ydoc.XMLElement, b block) error {
 		}
 	}
 	return nil
+}
+
+// importHTML returns the update that writes an HTML file into an empty pad:
+// sanitised first (bluemonday's policy for user content: no script, no
+// event handler, no style), then turned into Markdown (html-to-markdown,
+// CommonMark and strikethrough) and imported as such.
+func importHTML(src []byte) ([]byte, error) {
+	clean := bluemonday.UGCPolicy().SanitizeBytes(src)
+	conv := converter.NewConverter(converter.WithPlugins(base.NewBasePlugin(), commonmark.NewCommonmarkPlugin(), strikethrough.NewStrikethroughPlugin()))
+	md, err := conv.ConvertString(string(clean))
+	if err != nil {
+		return nil, fmt.Errorf("read HTML: %w", err)
+	}
+	return importMarkdown([]byte(md))
+}
+
+//go:embed web/templates
+var templates embed.FS
+
+// templateUpdate is the first update of a pad made from a template, in the
+// asker's language ("fr" or "en").
+func templateUpdate(name, lang string) ([]byte, error) {
+	if lang != "en" {
+		lang = "fr"
+	}
+	src, err := templates.ReadFile("web/templates/" + path.Base(name) + "." + lang + ".md")
+	if err != nil {
+		return nil, fmt.Errorf("template %q: %w", name, err)
+	}
+	return importMarkdown(src)
+}
+
+// importPad makes a new pad from an uploaded file (form field "file"):
+// Markdown (.md, .markdown), HTML (.html, .htm) or text (.txt). The title is
+// the form's "title", else the file's name.
+func (s *Service) importPad(w http.ResponseWriter, r *http.Request) {
+	if !person.FromContext(r.Context()).IsParticipant() {
+		apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxImport+64<<10)
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "no_file", "send the file in the form field \"file\" (at most 2 MiB)")
+		return
+	}
+	defer file.Close()
+	src, err := io.ReadAll(io.LimitReader(file, maxImport+1))
+	if err != nil || len(src) > maxImport {
+		apiError(w, http.StatusRequestEntityTooLarge, "too_large", "a file to import has at most 2 MiB")
+		return
+	}
+	if !utf8.Valid(src) {
+		apiError(w, http.StatusBadRequest, "not_utf8", "the file is not UTF-8 text")
+		return
+	}
+	ext := strings.ToLower(filepath.Ext(hdr.Filename))
+	var update []byte
+	switch ext {
+	case ".md", ".markdown":
+		update, err = importMarkdown(src)
+	case ".html", ".htm":
+		update, err = importHTML(src)
+	case ".txt", ".text":
+		update, err = importText(src)
+	default:
+		apiError(w, http.StatusBadRequest, "bad_format", "import .md, .html or .txt files")
+		return
+	}
+	if err != nil {
+		s.opts.Log.Warn("import", "file", hdr.Filename, "err", err)
+		apiError(w, http.StatusBadRequest, "bad_file", "the file could not be read")
+		return
+	}
+	title := r.FormValue("title")
+	if strings.TrimSpace(title) == "" {
+		title = strings.TrimSuffix(filepath.Base(hdr.Filename), filepath.Ext(hdr.Filename))
+	}
+	if title, err = cleanTitle(title); err != nil {
+		apiError(w, http.StatusBadRequest, "bad_title", err.Error())
+		return
+	}
+	s.newPad(w, r, title, "", update)
 }

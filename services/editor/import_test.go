@@ -1,7 +1,12 @@
 package editor
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/json"
+	"mime/multipart"
+	"net/http"
+	"path/filepath"
 	"os/exec"
 	"strings"
 	"testing"
@@ -83,5 +88,128 @@ func TestImportedPadOpensInTheEditor(t *testing.T) {
 	want := editorView(t, orig.EncodeStateAsUpdate(nil))
 	if got := editorView(t, u); got != want {
 		t.Errorf("the editor sees the imported pad as\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestHTMLRoundTrip: the HTML export of a pad, imported, gives the same
+// text structure; scripts and event handlers never make it in.
+func TestHTMLRoundTrip(t *testing.T) {
+	orig := tiptapDoc(t)
+	u, err := importHTML([]byte(exportHTML("AG", "fr", readPad(orig))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := exportText(readPad(loadUpdate(t, u))), exportText(readPad(orig))
+	// HTML has no task lists in CommonMark: the tasks come back as a bullet
+	// list whose items start with their box.
+	want = strings.NewReplacer("[x] Envoyer", "- Envoyer", "[ ] Réserver", "- Réserver").Replace(want)
+	if got != want {
+		t.Errorf("HTML round trip, as text:\n%s\nwant:\n%s", got, want)
+	}
+	evil, err := importHTML([]byte(`<p onclick="steal()">Salut<script>steal()</script> <a href="javascript:steal()">ici</a></p><img src=x onerror=steal()>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := exportMarkdown(readPad(loadUpdate(t, evil)))
+	if strings.Contains(md, "steal") {
+		t.Errorf("script made it into the pad: %q", md)
+	}
+	if !strings.Contains(md, "Salut ici") {
+		t.Errorf("the text was lost: %q", md)
+	}
+}
+
+// TestTemplatesOpenInTheEditor: every template, in both languages, is a
+// document the editor's binding and schema accept.
+func TestTemplatesOpenInTheEditor(t *testing.T) {
+	for _, name := range []string{"ag", "charter"} {
+		for _, lang := range []string{"fr", "en"} {
+			u, err := templateUpdate(name, lang)
+			if err != nil {
+				t.Fatalf("%s.%s: %v", name, lang, err)
+			}
+			view := editorView(t, u)
+			if !strings.Contains(view, `"type":"heading"`) {
+				t.Errorf("%s.%s: no heading in %s", name, lang, view)
+			}
+		}
+	}
+	if _, err := templateUpdate("../../etc/passwd", "fr"); err == nil {
+		t.Error("a template outside the templates folder was read")
+	}
+}
+
+func TestImportOverHTTP(t *testing.T) {
+	ts := startService(t, filepath.Join(t.TempDir(), "pads.db"), DefaultLimits)
+	upload := func(name, content, role string) (int, padView) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write([]byte(content))
+		mw.Close()
+		req, _ := http.NewRequest("POST", ts.srv.URL+"/api/pads/import", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("X-Test-Role", role)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var v padView
+		json.NewDecoder(res.Body).Decode(&v)
+		return res.StatusCode, v
+	}
+	code, p := upload("Rapport d'activité.md", "# Rapport\n\nUne *année* riche.\n", "")
+	if code != http.StatusCreated || p.Title != "Rapport d'activité" {
+		t.Fatalf("import .md: %d %+v", code, p)
+	}
+	d, err := ts.loadDoc(p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := exportMarkdown(readPad(d)); got != "# Rapport\n\nUne *année* riche.\n" {
+		t.Errorf("imported pad reads %q", got)
+	}
+	for _, tc := range []struct {
+		name, content, role string
+		want                int
+	}{
+		{"x.exe", "MZ", "", http.StatusBadRequest},
+		{"x.txt", "\xff\xfe", "", http.StatusBadRequest},
+		{"x.txt", strings.Repeat("a", maxImport+1), "", http.StatusRequestEntityTooLarge},
+		{"x.md", "# hi", "anonymous", http.StatusUnauthorized},
+	} {
+		if code, _ := upload(tc.name, tc.content, tc.role); code != tc.want {
+			t.Errorf("import %s (%d bytes, %s): %d, want %d", tc.name, len(tc.content), tc.role, code, tc.want)
+		}
+	}
+
+	// A pad from a template.
+	res, err := http.Post(ts.srv.URL+"/api/pads", "application/json", strings.NewReader(`{"title":"AG 2026","template":"ag"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(res.Body).Decode(&p)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create from template: %d", res.StatusCode)
+	}
+	if d, _ = ts.loadDoc(p.ID); !strings.Contains(exportText(readPad(d)), "Ordre du jour") {
+		t.Errorf("the AG template pad reads %q", exportText(readPad(d)))
+	}
+}
+
+// TestEmptyItemsSurviveTheEditor: the binding silently drops nodes that do
+// not fit the schema, so an empty list item must still be a valid one.
+func TestEmptyItemsSurviveTheEditor(t *testing.T) {
+	u, err := importMarkdown([]byte("- \n\nPuis :\n\n- [ ] \n\n1. \n\n>\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	view := editorView(t, u)
+	for _, want := range []string{`"type":"bulletList"`, `"type":"taskList"`, `"type":"orderedList"`, `"type":"blockquote"`} {
+		if !strings.Contains(view, want) {
+			t.Errorf("the editor lost %s: %s", want, view)
+		}
 	}
 }
