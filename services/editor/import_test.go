@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
-	"path/filepath"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
