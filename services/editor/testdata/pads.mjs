@@ -258,6 +258,21 @@ try {
   await A.goto(base + "/pads/");
   await A.getByRole("link", { name: "Procès-verbal AG", exact: true }).waitFor();
   ok("its creator puts a pad in the trash and restores it");
+
+  // A pad from the AG template, and one imported from a Markdown file.
+  await A.getByLabel("Titre du nouveau pad").fill("AG 2027");
+  await A.getByLabel("Modèle").selectOption("ag");
+  await Promise.all([A.waitForURL(/\/pads\/[\w-]+$/), A.getByRole("button", { name: "Créer et ouvrir" }).click()]);
+  await A.locator("#pad-editor h2", { hasText: "Ordre du jour" }).waitFor();
+  ok("a pad made from the AG template opens with its sections");
+  await A.goto(base + "/pads/");
+  await A.getByLabel("Fichier").setInputFiles({ name: "Rapport moral.md", mimeType: "text/markdown",
+    buffer: Buffer.from("# Rapport moral\n\nUne année **riche**.\n\n- [x] bilan\n") });
+  await Promise.all([A.waitForURL(/\/pads\/[\w-]+$/), A.getByRole("button", { name: "Importer", exact: true }).click()]);
+  assert.equal(await A.locator("#pad-title").innerText(), "Rapport moral");
+  await A.locator("#pad-editor strong", { hasText: "riche" }).waitFor();
+  ok("a Markdown file imported from the list page opens as a pad, formatting kept");
+  await A.goto(base + "/pads/");
   await noHorizontalScroll(A, "list page on a phone");
   if (shots) await A.screenshot({ path: `${shots}/list-phone.png`, fullPage: true });
 

@@ -190,8 +190,22 @@ document.getElementById("pads-create")?.addEventListener("submit", async (e) => 
   e.preventDefault();
   const input = document.getElementById("pads-create-title");
   try {
-    const pad = await api("POST", "/api/pads", { title: input.value });
+    const template = document.getElementById("pads-create-template").value;
+    const pad = await api("POST", "/api/pads", { title: input.value, template });
     location.href = "/pads/" + encodeURIComponent(pad.id);
+  } catch (err) {
+    say(strings.error + err.message);
+    window.alert(strings.error + err.message);
+  }
+});
+
+document.getElementById("pads-import")?.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    const res = await fetch("/api/pads/import", { method: "POST", body: new FormData(e.target) });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(data.error || res.statusText);
+    location.href = "/pads/" + encodeURIComponent(data.id);
   } catch (err) {
     say(strings.error + err.message);
     window.alert(strings.error + err.message);
