@@ -87,6 +87,7 @@ func New(opts Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{opts: opts, st: st, hub: newHub(st, opts.Log, opts.Limits), mux: http.NewServeMux(), assets: a, pages: pg}
+	s.hub.now = opts.Now
 	if err := s.initCreators(); err != nil {
 		return nil, fmt.Errorf("pads bucket: %w", err)
 	}
@@ -97,6 +98,10 @@ func New(opts Options) (*Service, error) {
 	s.mux.Handle("GET /pads/static/{file}", a)
 	s.mux.HandleFunc("GET /pads/ws/{id}", s.websocket)
 	s.mux.HandleFunc("GET /pads/{id}/export/{format}", s.export)
+	s.mux.HandleFunc("GET /pads/{id}/history/{$}", s.historyList)
+	s.mux.Handle("POST /pads/{id}/history/{$}", opts.Limit(http.HandlerFunc(s.nameVersion)))
+	s.mux.HandleFunc("GET /pads/{id}/history/{seq}", s.showVersion)
+	s.mux.HandleFunc("POST /pads/{id}/history/{seq}/restore", s.restoreVersion)
 	// API (PROTOCOL.md).
 	s.mux.HandleFunc("GET /api/pads", s.list)
 	s.mux.Handle("POST /api/pads", opts.Limit(http.HandlerFunc(s.create)))

@@ -19,6 +19,7 @@ type hub struct {
 	log       *slog.Logger
 	limits    Limits
 	idleAfter time.Duration
+	now       func() time.Time // the box's clock, for versions
 
 	mu     sync.Mutex
 	pads   map[string]*pad
@@ -64,6 +65,8 @@ type pad struct {
 	quitOnce sync.Once
 	done     chan struct{} // closed when the writer has returned
 	failed   bool          // writer only: storage failed, memory may be ahead of disk
+	changed  bool          // writer only: updates since the last version
+	lastAuto time.Time     // writer only: when the last automatic version was taken
 
 	mu        sync.Mutex
 	conns     map[*conn]struct{}
@@ -85,16 +88,23 @@ const (
 	jobStep1                   // answer a client's state vector with the diff
 	jobHello                   // send the server's state vector to a new client
 	jobReadOnly                // an update from a read-only client: refuse it if it changes anything
+	jobFunc                    // run fn on the document; commit and relay the update it returns
 )
+
+// autoVersionEvery is how often, while people write, the pad keeps a version
+// of itself on its own; one more is taken when it leaves memory.
+const autoVersionEvery = 10 * time.Minute
 
 type job struct {
 	kind jobKind
 	c    *conn
 	data []byte
+	fn   func(*ydoc.Doc) ([]byte, error) // jobFunc
+	done chan error                      // jobFunc
 }
 
 func newHub(st *store, log *slog.Logger, limits Limits) *hub {
-	return &hub{st: st, log: log, limits: limits, idleAfter: 30 * time.Second, pads: map[string]*pad{}}
+	return &hub{st: st, log: log, limits: limits, idleAfter: 30 * time.Second, now: time.Now, pads: map[string]*pad{}}
 }
 
 func randomClientID() uint64 {
@@ -148,7 +158,7 @@ func (h *hub) load(id string) (*pad, error) {
 		}
 		size += int64(len(u))
 	}
-	return &pad{id: id, hub: h, doc: doc, seq: last, fresh: len(updates), size: size,
+	return &pad{id: id, hub: h, doc: doc, seq: last, fresh: len(updates), size: size, lastAuto: h.now(),
 		jobs: make(chan job, 1024), quit: make(chan struct{}), done: make(chan struct{}),
 		conns: map[*conn]struct{}{}, aware: map[uint64]awareness{}}, nil
 }
@@ -343,6 +353,7 @@ func (p *pad) run(batch []job) error {
 		}
 		p.seq = last
 		p.fresh += len(updates)
+		p.changed = true
 		p.mu.Lock()
 		all := p.connsLocked()
 		p.mu.Unlock()
@@ -376,10 +387,109 @@ func (p *pad) run(batch []job) error {
 			}
 		}
 	}
+	for _, j := range batch {
+		if j.kind == jobFunc {
+			err := p.runFunc(j.fn)
+			j.done <- err
+			if err != nil && !errors.Is(err, errRefused) {
+				return err
+			}
+		}
+	}
+	if p.changed && p.hub.now().Sub(p.lastAuto) >= autoVersionEvery {
+		if err := p.saveVersion("", ""); err != nil {
+			return err
+		}
+	}
 	if p.fresh >= p.hub.limits.CompactEvery {
 		return p.compact()
 	}
 	return nil
+}
+
+// errRefused wraps what a jobFunc refuses without anything going wrong with
+// the pad (a missing version, say).
+var errRefused = errors.New("refused")
+
+// runFunc runs fn on the document; the update it returns is committed, then
+// relayed to every connection.
+func (p *pad) runFunc(fn func(*ydoc.Doc) ([]byte, error)) error {
+	u, err := fn(p.doc)
+	if err != nil || u == nil {
+		return err
+	}
+	last, err := p.hub.st.appendUpdates(p.id, [][]byte{u})
+	if err != nil {
+		return err
+	}
+	p.seq, p.fresh, p.changed = last, p.fresh+1, true
+	p.size += int64(len(u))
+	p.mu.Lock()
+	all := p.connsLocked()
+	p.mu.Unlock()
+	msg := encodeSync(syncUpdate, u)
+	for _, c := range all {
+		c.send(msg)
+	}
+	return nil
+}
+
+// saveVersion stores the pad's current state as a version; an empty name
+// makes an automatic one.
+func (p *pad) saveVersion(name, by string) error {
+	state := p.doc.EncodeStateAsUpdate(nil)
+	now := p.hub.now()
+	if _, err := p.hub.st.addVersion(p.id, versionMeta{Name: name, By: by, Created: now}, state); err != nil {
+		return fmt.Errorf("version of pad %s: %w", p.id, err)
+	}
+	p.changed = false
+	if name == "" {
+		p.lastAuto = now
+	}
+	return nil
+}
+
+// withPad runs fn in the writer of pad id, loading the pad if nobody has it
+// open, and waits for it.
+func (h *hub) withPad(id string, fn func(*ydoc.Doc) ([]byte, error)) error {
+	for {
+		h.mu.Lock()
+		if h.closed {
+			h.mu.Unlock()
+			return errPadClosed
+		}
+		p, ok := h.pads[id]
+		if !ok {
+			var err error
+			if p, err = h.load(id); err != nil {
+				h.mu.Unlock()
+				return err
+			}
+			h.pads[id] = p
+			go p.writer()
+		}
+		h.mu.Unlock()
+		p.mu.Lock()
+		if p.closing {
+			p.mu.Unlock()
+			<-p.done
+			continue
+		}
+		if len(p.conns) == 0 && p.idleTimer == nil {
+			p.idleTimer = time.AfterFunc(h.idleAfter, p.unloadIfIdle)
+		}
+		p.mu.Unlock()
+		done := make(chan error, 1)
+		if !p.submit(job{kind: jobFunc, fn: fn, done: done}) {
+			continue
+		}
+		select {
+		case err := <-done:
+			return err
+		case <-p.done:
+			return errPadClosed
+		}
+	}
 }
 
 func countUpdates(batch []job) int {
@@ -439,6 +549,11 @@ func (p *pad) compact() error {
 func (p *pad) flush() {
 	if p.failed {
 		return
+	}
+	if p.changed {
+		if err := p.saveVersion("", ""); err != nil {
+			p.hub.log.Warn("version on unload", "pad", p.id, "err", err)
+		}
 	}
 	if err := p.compact(); err != nil {
 		p.hub.log.Warn("compact on unload", "pad", p.id, "err", err)

@@ -284,9 +284,20 @@ func mdInline(n gast.Node, src []byte, outer map[string]map[string]any) []run {
 // writePad writes blocks into the fragment "default" of a new document and
 // returns the update.
 func writePad(blocks []block) ([]byte, error) {
-	d := ydoc.NewDoc(randomClientID())
+	return replaceContent(ydoc.NewDoc(randomClientID()), blocks)
+}
+
+// replaceContent replaces the text of d (the fragment "default") by blocks,
+// in one transaction, and returns the update: how a pad is written from a
+// file, and how a past version is restored (the chat and the authors stay).
+func replaceContent(d *ydoc.Doc, blocks []block) ([]byte, error) {
 	frag := d.XMLFragment("default")
 	return d.Transact(func() error {
+		if n := len(frag.Children()); n > 0 {
+			if _, err := frag.Delete(0, n); err != nil {
+				return err
+			}
+		}
 		if len(blocks) == 0 {
 			blocks = []block{{name: "paragraph"}}
 		}

@@ -25,7 +25,7 @@ import (
 // compiles (web/dist holds a placeholder); its pages then say the bundle is
 // missing instead of loading a script that does not exist.
 //
-//go:embed web/messages.json web/list.html web/pad.html web/dist
+//go:embed web/messages.json web/list.html web/pad.html web/history.html web/version.html web/dist
 var web embed.FS
 
 // assets are the bundle's files with their content hashes: pages link them
@@ -112,7 +112,7 @@ func acceptsGzip(r *http.Request) bool {
 
 // pages holds the parsed templates.
 type pages struct {
-	list, pad *template.Template
+	list, pad, history, version *template.Template
 }
 
 func parsePages(a *assets) (*pages, error) {
@@ -125,7 +125,15 @@ func parsePages(a *assets) (*pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pages{list: list, pad: pad}, nil
+	history, err := page.Parse(web, "web/history.html", funcs)
+	if err != nil {
+		return nil, err
+	}
+	version, err := page.Parse(web, "web/version.html", funcs)
+	if err != nil {
+		return nil, err
+	}
+	return &pages{list: list, pad: pad, history: history, version: version}, nil
 }
 
 func (s *Service) printer(r *http.Request) *locale.Printer {

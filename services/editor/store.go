@@ -261,3 +261,99 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 	}
 	return b.Put(key, raw)
 }
+
+// Versions of a pad: pads/docs/<id>/versions/<seq> → JSON versionMeta,
+// pads/docs/<id>/version-states/<seq> → the Yjs state at that moment.
+var (
+	bucketVersions      = []byte("versions")
+	bucketVersionStates = []byte("version-states")
+)
+
+// versionMeta describes a saved version of a pad.
+type versionMeta struct {
+	Seq     uint64    `json:"seq"`
+	Name    string    `json:"name,omitempty"` // empty for an automatic version
+	By      string    `json:"by,omitempty"`
+	Created time.Time `json:"created"`
+	Size    int       `json:"size"` // bytes of the state
+}
+
+// addVersion stores a version of pad id and returns it with its number.
+func (s *store) addVersion(id string, v versionMeta, state []byte) (versionMeta, error) {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		doc := docBucket(tx, id)
+		if doc == nil {
+			return errNoPad
+		}
+		metas, err := doc.CreateBucketIfNotExists(bucketVersions)
+		if err != nil {
+			return err
+		}
+		states, err := doc.CreateBucketIfNotExists(bucketVersionStates)
+		if err != nil {
+			return err
+		}
+		if v.Seq, err = metas.NextSequence(); err != nil {
+			return err
+		}
+		v.Size = len(state)
+		if err := putJSON(metas, seqKey(v.Seq), v); err != nil {
+			return err
+		}
+		return states.Put(seqKey(v.Seq), state)
+	})
+	return v, err
+}
+
+// versions lists a pad's versions, newest first.
+func (s *store) versions(id string) ([]versionMeta, error) {
+	var out []versionMeta
+	err := s.db.View(func(tx *bolt.Tx) error {
+		doc := docBucket(tx, id)
+		if doc == nil {
+			return errNoPad
+		}
+		metas := doc.Bucket(bucketVersions)
+		if metas == nil {
+			return nil
+		}
+		c := metas.Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			var m versionMeta
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("pad %s version %x: %w", id, k, err)
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// version returns one version and its state.
+func (s *store) version(id string, seq uint64) (versionMeta, []byte, error) {
+	var m versionMeta
+	var state []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		doc := docBucket(tx, id)
+		if doc == nil {
+			return errNoPad
+		}
+		metas, states := doc.Bucket(bucketVersions), doc.Bucket(bucketVersionStates)
+		if metas == nil || states == nil {
+			return errNoVersion
+		}
+		raw := metas.Get(seqKey(seq))
+		if raw == nil {
+			return errNoVersion
+		}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return err
+		}
+		state = append([]byte(nil), states.Get(seqKey(seq))...)
+		return nil
+	})
+	return m, state, err
+}
+
+var errNoVersion = errors.New("no such version")

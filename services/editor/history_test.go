@@ -1,0 +1,140 @@
+package editor
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coopbox/coopbox/services/editor/ydoc"
+)
+
+func TestHistoryNameShowRestore(t *testing.T) {
+	ts := startService(t, filepath.Join(t.TempDir(), "pads.db"), DefaultLimits)
+	p := ts.createPad(t, "Charte")
+	write := func(md string) {
+		t.Helper()
+		u, err := importMarkdown([]byte(md))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := readPad(loadUpdate(t, u))
+		if err := ts.hub.withPad(p.ID, func(d *ydoc.Doc) ([]byte, error) { return replaceContent(d, blocks) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func() string {
+		t.Helper()
+		d, err := ts.loadDoc(p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return exportText(readPad(d))
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(method, path string, form url.Values, role string) (int, string) {
+		t.Helper()
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, ts.srv.URL+path, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.Header.Set("X-Test-Role", role)
+		res, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+
+	write("# Charte\n\nArticle premier.\n")
+	if code, _ := do("POST", "/pads/"+p.ID+"/history/", url.Values{"name": {"Avant le vote"}}, ""); code != http.StatusSeeOther {
+		t.Fatalf("name a version: %d", code)
+	}
+	write("# Charte\n\nArticle premier, amendé.\n\nArticle 2.\n")
+
+	code, list := do("GET", "/pads/"+p.ID+"/history/", nil, "")
+	if code != 200 || !strings.Contains(list, "Avant le vote") {
+		t.Fatalf("history list: %d %.300s", code, list)
+	}
+	vs, _ := ts.st.versions(p.ID)
+	var named versionMeta
+	for _, v := range vs {
+		if v.Name == "Avant le vote" {
+			named = v
+		}
+	}
+	path := "/pads/" + p.ID + "/history/" + itoa(int(named.Seq))
+	code, page := do("GET", path, nil, "")
+	for _, want := range []string{"<p>Article premier.</p>", "− Article premier.", "+ Article premier, amendé.", "+ Article 2."} {
+		if !strings.Contains(page, want) {
+			t.Errorf("version page (%d) lacks %q", code, want)
+		}
+	}
+
+	// A locked pad: a participant may look, not restore.
+	ts.st.updateMeta(p.ID, func(m *padMeta) error { m.Locked = true; return nil })
+	if code, _ := do("POST", path+"/restore", url.Values{}, ""); code != http.StatusForbidden {
+		t.Errorf("participant restoring a locked pad: %d, want 403", code)
+	}
+	if code, _ := do("POST", path+"/restore", url.Values{}, "facilitator"); code != http.StatusSeeOther {
+		t.Fatalf("facilitator restore: %d", code)
+	}
+	if got, want := text(), "Charte\n\nArticle premier.\n"; got != want {
+		t.Errorf("after restore the pad reads %q, want %q", got, want)
+	}
+	if code, _ := do("GET", "/pads/"+p.ID+"/history/999", nil, ""); code != http.StatusNotFound {
+		t.Errorf("missing version: %d, want 404", code)
+	}
+	if code, _ := do("GET", "/pads/"+p.ID+"/history/", nil, "anonymous"); code != http.StatusSeeOther {
+		t.Errorf("anonymous history: %d, want a redirect to join", code)
+	}
+}
+
+// TestAutomaticVersions: a version every ten minutes of writing, and one
+// when the pad leaves memory.
+func TestAutomaticVersions(t *testing.T) {
+	ts := startService(t, filepath.Join(t.TempDir(), "pads.db"), DefaultLimits)
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	ts.hub.now = func() time.Time { return now }
+	p := ts.createPad(t, "Rapport")
+	edit := func(s string) {
+		t.Helper()
+		if err := ts.hub.withPad(p.ID, func(d *ydoc.Doc) ([]byte, error) {
+			return d.Text("text").Insert(0, s, nil)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func() int {
+		vs, err := ts.st.versions(p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(vs)
+	}
+	edit("a")
+	now = now.Add(5 * time.Minute)
+	edit("b")
+	if n := count(); n != 0 {
+		t.Fatalf("%d versions after 5 minutes, want 0", n)
+	}
+	now = now.Add(6 * time.Minute)
+	edit("c")
+	if n := count(); n != 1 {
+		t.Fatalf("%d versions after 11 minutes of writing, want 1", n)
+	}
+	edit("d")
+	ts.Close() // the pad leaves memory
+	if n := count(); n != 2 {
+		t.Errorf("%d versions after the pad left memory, want 2", n)
+	}
+}
