@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,8 +104,10 @@ func TestHistoryNameShowRestore(t *testing.T) {
 // when the pad leaves memory.
 func TestAutomaticVersions(t *testing.T) {
 	ts := startService(t, filepath.Join(t.TempDir(), "pads.db"), DefaultLimits)
-	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
-	ts.hub.now = func() time.Time { return now }
+	var clock atomic.Int64 // the writer goroutine reads it
+	clock.Store(time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC).UnixNano())
+	ts.hub.now = func() time.Time { return time.Unix(0, clock.Load()) }
+	advance := func(d time.Duration) { clock.Add(int64(d)) }
 	p := ts.createPad(t, "Rapport")
 	edit := func(s string) {
 		t.Helper()
@@ -122,12 +125,12 @@ func TestAutomaticVersions(t *testing.T) {
 		return len(vs)
 	}
 	edit("a")
-	now = now.Add(5 * time.Minute)
+	advance(5 * time.Minute)
 	edit("b")
 	if n := count(); n != 0 {
 		t.Fatalf("%d versions after 5 minutes, want 0", n)
 	}
-	now = now.Add(6 * time.Minute)
+	advance(6 * time.Minute)
 	edit("c")
 	if n := count(); n != 1 {
 		t.Fatalf("%d versions after 11 minutes of writing, want 1", n)
