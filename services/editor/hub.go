@@ -387,18 +387,19 @@ func (p *pad) run(batch []job) error {
 			}
 		}
 	}
+	if err := p.maybeAutoVersion(); err != nil {
+		return err
+	}
 	for _, j := range batch {
 		if j.kind == jobFunc {
-			err := p.runFunc(j.fn)
-			j.done <- err
-			if err != nil && !errors.Is(err, errRefused) {
-				return err
+			fnErr, storeErr := p.runFunc(j.fn)
+			if storeErr == nil {
+				storeErr = p.maybeAutoVersion()
 			}
-		}
-	}
-	if p.changed && p.hub.now().Sub(p.lastAuto) >= autoVersionEvery {
-		if err := p.saveVersion("", ""); err != nil {
-			return err
+			j.done <- errors.Join(fnErr, storeErr)
+			if storeErr != nil {
+				return storeErr
+			}
 		}
 	}
 	if p.fresh >= p.hub.limits.CompactEvery {
@@ -407,20 +408,26 @@ func (p *pad) run(batch []job) error {
 	return nil
 }
 
-// errRefused wraps what a jobFunc refuses without anything going wrong with
-// the pad (a missing version, say).
-var errRefused = errors.New("refused")
+// maybeAutoVersion keeps a version when the pad changed and the last
+// automatic one is ten minutes old.
+func (p *pad) maybeAutoVersion() error {
+	if p.changed && p.hub.now().Sub(p.lastAuto) >= autoVersionEvery {
+		return p.saveVersion("", "")
+	}
+	return nil
+}
 
 // runFunc runs fn on the document; the update it returns is committed, then
-// relayed to every connection.
-func (p *pad) runFunc(fn func(*ydoc.Doc) ([]byte, error)) error {
+// relayed to every connection. fn's own error goes back to its caller; an
+// error storing the update is the pad's (storeErr), which then fails.
+func (p *pad) runFunc(fn func(*ydoc.Doc) ([]byte, error)) (fnErr, storeErr error) {
 	u, err := fn(p.doc)
 	if err != nil || u == nil {
-		return err
+		return err, nil
 	}
 	last, err := p.hub.st.appendUpdates(p.id, [][]byte{u})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p.seq, p.fresh, p.changed = last, p.fresh+1, true
 	p.size += int64(len(u))
@@ -431,7 +438,7 @@ func (p *pad) runFunc(fn func(*ydoc.Doc) ([]byte, error)) error {
 	for _, c := range all {
 		c.send(msg)
 	}
-	return nil
+	return nil, nil
 }
 
 // saveVersion stores the pad's current state as a version; an empty name
