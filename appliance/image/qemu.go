@@ -20,7 +20,8 @@ type VMConfig struct {
 	// Image is the raw disk image, as Build writes it.
 	Image string
 	// Machine is VM (QEMU's virt machine with gokrazy's arm64 kernel) or
-	// Pi (QEMU's raspi3b, which runs the Pi kernel only partly).
+	// Pi (QEMU's raspi3b with the Pi kernel and the Pi 3's device tree;
+	// the image must be a power of two in size, which 2 GiB is).
 	Machine string
 	// Forwards are the only way in: the guest's network is QEMU user
 	// networking with restrict=on, so nothing in it reaches out.
@@ -33,6 +34,10 @@ type VMConfig struct {
 	// CPUs and MemoryMiB of the virt machine (default 2 and 1024).
 	CPUs, MemoryMiB int
 }
+
+// raspi3bCmdline is what the Pi kernel needs to get as far as it can under
+// QEMU's raspi3b.
+const raspi3bCmdline = "earlycon=pl011,0x3f201000 keep_bootcon initcall_blacklist=vchiq_driver_init,bcm2835_wdt_driver_init"
 
 // Guest is a running QEMU.
 type Guest struct {
@@ -88,7 +93,7 @@ func Boot(ctx context.Context, cfg VMConfig) (*Guest, error) {
 	switch cfg.Machine {
 	case VM, "":
 		args = []string{
-			"-M", "virt", "-cpu", "cortex-a53", "-smp", fmt.Sprint(cpus), "-m", fmt.Sprint(mem),
+			"-M", "virt", "-cpu", "cortex-a53", "-smp", fmt.Sprint(cpus), "-m", fmt.Sprint(mem), "-nodefaults",
 			"-kernel", kernel, "-append", cmdline,
 			"-drive", "file=" + cfg.Image + ",format=raw,if=none,id=d0",
 			"-device", "virtio-blk-device,drive=d0",
@@ -96,13 +101,18 @@ func Boot(ctx context.Context, cfg VMConfig) (*Guest, error) {
 			"-device", "virtio-rng-device",
 		}
 	case Pi:
-		// raspi3b: 1 GiB, the Pi 3's device tree, the card as SD; no
-		// ethernet (the Pi 3's is on USB, which QEMU's raspi3b barely models).
+		// raspi3b: a Pi 3 with 1 GiB, the card as SD, network on USB (the
+		// Pi 3's own ethernet chip is not modelled: the guest sees usb0).
+		// QEMU lacks the VideoCore, whose driver then oopses, and the
+		// watchdog, which resets the machine: both stay off. The Pi device
+		// tree gives the PL011 to Bluetooth, so the kernel speaks on it
+		// through earlycon only.
 		dtb := filepath.Join(dir, "pi3.dtb")
 		if err := run(ctx, "mcopy", "-o", "-i", part, "::bcm2710-rpi-3-b.dtb", dtb); err != nil {
 			os.RemoveAll(dir)
 			return nil, err
 		}
+		cmdline += " " + raspi3bCmdline
 		args = []string{
 			"-M", "raspi3b", "-kernel", kernel, "-dtb", dtb, "-append", cmdline,
 			"-drive", "file=" + cfg.Image + ",format=raw,if=sd",
@@ -112,11 +122,7 @@ func Boot(ctx context.Context, cfg VMConfig) (*Guest, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("unknown machine %q", cfg.Machine)
 	}
-	args = append(args, "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot", "-nodefaults")
-	if cfg.Machine == Pi {
-		// -nodefaults would drop the raspi3b's SD card bus; keep defaults.
-		args = args[:len(args)-1]
-	}
+	args = append(args, "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot")
 	cmd := exec.Command("qemu-system-aarch64", args...)
 	cmd.Stdout = cfg.Console
 	cmd.Stderr = cfg.Console
