@@ -3,9 +3,8 @@ package image
 import (
 	"compress/gzip"
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"path/filepath"
@@ -73,8 +72,30 @@ type Part struct {
 	Used     int64 // bytes of content
 }
 
-// Build builds the image.
-func Build(ctx context.Context, o Options) (*Summary, error) {
+// parts are the built file systems, before they go onto a disk.
+type parts struct {
+	work               string // temporary folder holding them
+	boot, root         string // boot.fat, root.squashfs
+	bootUsed, rootUsed int64
+	diskID             uint32
+	cmdline            string
+	start              time.Time
+	p                  *progress
+}
+
+func (pt *parts) Close() error { return os.RemoveAll(pt.work) }
+
+// DiskID is the disk signature of a box called hostname. Like gokrazy's
+// packer, it is derived from the name, so that a new boot partition sent
+// by an update names the same root=PARTUUID=… as the card it replaces.
+func DiskID(hostname string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(hostname))
+	return h.Sum32()
+}
+
+// buildParts compiles the programs and makes the boot and root file systems.
+func buildParts(ctx context.Context, o Options) (_ *parts, err error) {
 	start := time.Now()
 	p := newProgress(o.Progress)
 	c := *o.Config
@@ -97,7 +118,11 @@ func Build(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(work)
+	defer func() {
+		if err != nil {
+			os.RemoveAll(work)
+		}
+	}()
 
 	dirs, err := moduleDirs(ctx, o.ModuleDir, kernelMod, firmwareMod)
 	if err != nil {
@@ -123,9 +148,7 @@ func Build(ctx context.Context, o Options) (*Summary, error) {
 	}
 	p.done("root file system: squashfs of %s", human(rootUsed))
 
-	var id [4]byte
-	rand.Read(id[:])
-	diskID := binary.LittleEndian.Uint32(id[:])
+	diskID := DiskID(c.Hostname)
 	kcmd, err := os.ReadFile(filepath.Join(kernelDir, "cmdline.txt"))
 	if err != nil {
 		return nil, err
@@ -155,6 +178,20 @@ func Build(ctx context.Context, o Options) (*Summary, error) {
 	}
 	p.done("boot partition: FAT16, %d files and folders, %s", len(files)+2, human(bootUsed))
 
+	return &parts{work: work, boot: bootImg, root: sqfs, bootUsed: bootUsed, rootUsed: rootUsed,
+		diskID: diskID, cmdline: line, start: start, p: p}, nil
+}
+
+// Build builds the image.
+func Build(ctx context.Context, o Options) (*Summary, error) {
+	pt, err := buildParts(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer pt.Close()
+	p, start, diskID, line := pt.p, pt.start, pt.diskID, pt.cmdline
+	bootImg, sqfs, bootUsed, rootUsed := pt.boot, pt.root, pt.bootUsed, pt.rootUsed
+	permTree := filepath.Join(pt.work, "perm")
 	t, err := openTarget(o.Output, o.Size)
 	if err != nil {
 		return nil, err
@@ -173,7 +210,6 @@ func Build(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	p.status("mke2fs /perm")
-	permTree := filepath.Join(work, "perm")
 	if err := os.MkdirAll(filepath.Join(permTree, "coopbox"), 0o700); err != nil {
 		return nil, err
 	}

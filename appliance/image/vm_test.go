@@ -426,3 +426,80 @@ func TestRaspi3b(t *testing.T) {
 	}
 	t.Logf("FIGURES raspi3b: Pi kernel and Pi 3 device tree, /healthz ok %.1fs after QEMU started", took.Seconds())
 }
+
+// TestVMUpdate updates a running box through gokrazy's update endpoints,
+// as make update does: the box reboots into the new root partition with
+// the new coopbox, and its data is still there.
+func TestVMUpdate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a virtual machine; not in -short")
+	}
+	requireTools(t, "qemu-system-aarch64")
+	first := buildTestImage(t, VM, "vm-update", nil)
+	c, err := LoadConfig(filepath.Join("..", "..", "gokr-packer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	b, _ := bootBox(t, first.Output, "before the update")
+	owner := client()
+	res, err := owner.PostForm(b.https+"/claim", url.Values{"box": {"Mise à jour"}, "name": {"Camille"},
+		"passphrase": {"une longue phrase"}, "again": {"une longue phrase"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	tok := invite(owner, b.https)
+	if tok == "" {
+		t.Fatal("an invitation was not acknowledged")
+	}
+	if got := version(t, owner, b.https); got != "test-1" {
+		t.Fatalf("version before the update = %q, want test-1", got)
+	}
+
+	var log bytes.Buffer
+	start := time.Now()
+	err = Update(context.Background(), Options{Config: c, ModuleDir: filepath.Join("..", ".."), Machine: VM,
+		Password: testPassword, Version: "test-2", Progress: &log}, Box{BaseURL: b.gokrazy, Password: testPassword})
+	if err != nil {
+		t.Fatalf("update: %v\n%s", err, log.Bytes())
+	}
+	t.Logf("update sent in %s:\n%s", time.Since(start).Round(time.Second), log.Bytes())
+	select {
+	case <-b.guest.Done():
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the box did not reboot within 2 minutes of the update")
+	}
+
+	b, took := bootBox(t, first.Output, "after the update")
+	if !strings.Contains(b.guest.Cmdline, fmt.Sprintf("root=PARTUUID=%08x-03", first.DiskID)) {
+		t.Errorf("after the update the box boots %q, want root B (-03)", b.guest.Cmdline)
+	}
+	if got := version(t, owner, b.https); got != "test-2" {
+		t.Errorf("version after the update = %q, want test-2", got)
+	}
+	checkInvites(t, b.https, []string{tok}, "after the update")
+	t.Logf("FIGURES update: back on the new version, /healthz %.1fs after QEMU started", took.Seconds())
+
+	// A wrong password changes nothing.
+	err = Update(context.Background(), Options{Config: c, ModuleDir: filepath.Join("..", ".."), Machine: VM,
+		Password: testPassword, Version: "test-3"}, Box{BaseURL: b.gokrazy, Password: "wrong"})
+	if err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("update with a wrong password: err = %v, want a 401", err)
+	}
+}
+
+// version asks the signed-in facilitator's status for coopbox's version.
+func version(t *testing.T, c *http.Client, base string) string {
+	t.Helper()
+	res, err := c.Get(base + "/api/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var s struct{ Version string }
+	if err := json.NewDecoder(res.Body).Decode(&s); err != nil {
+		t.Fatalf("/api/status: %d, %v", res.StatusCode, err)
+	}
+	return s.Version
+}

@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -94,6 +95,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "coopbox: https://127.0.0.1:%d  welcome: http://127.0.0.1:%d  gokrazy: http://127.0.0.1:%d (user gokrazy, password in %s)\n"+
 			"serial console below; Ctrl-C stops the machine\n", *https, *http, *gokrazy, *pwFile)
 		return vm(ctx, *img, []image.Forward{{Host: *https, Guest: 443}, {Host: *http, Guest: 80}, {Host: *gokrazy, Guest: 8080}}, stdout)
+	case "update":
+		host := fs.String("host", "", "the box: NAME or ADDRESS, with :PORT when gokrazy's interface is not on 8080")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if *host == "" {
+			return fmt.Errorf("%w: -host is required", flag.ErrHelp)
+		}
+		o, err := options(*configFile, *pwFile, *machine, *version, stderr)
+		if err != nil {
+			return err
+		}
+		base := *host
+		if !strings.Contains(base, "://") {
+			if _, _, err := net.SplitHostPort(base); err != nil {
+				base = net.JoinHostPort(base, o.Config.Update.HTTPPort)
+			}
+			base = "http://" + base
+		}
+		if err := image.Update(ctx, o, image.Box{BaseURL: base, Password: o.Password}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s is rebooting into the new version %s\n", base, *version)
+		return nil
 	}
 	return fmt.Errorf("%w: unknown command %q: want build, vm or update", flag.ErrHelp, cmd)
 }
