@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -38,6 +39,21 @@ func Update(ctx context.Context, o Options, box Box) error {
 	}
 	if !strings.Contains(features, "partuuid") {
 		return fmt.Errorf("%s does not boot by PARTUUID (features %q); reinstall it from an image", box.BaseURL, features)
+	}
+	// The new boot partition names root=PARTUUID=<disk ID>-03 after the
+	// switch; the disk ID comes from the hostname. A box built under
+	// another name would not find its root: refuse rather than brick it.
+	st, err := box.call(ctx, "GET", "/", nil, 0, "json")
+	if err != nil {
+		return fmt.Errorf("ask %s for its status: %w", box.BaseURL, err)
+	}
+	var status struct{ Hostname, PermUUID string }
+	if err := json.Unmarshal([]byte(st), &status); err != nil {
+		return fmt.Errorf("status of %s: %w", box.BaseURL, err)
+	}
+	if want := fmt.Sprintf("%08x-04", DiskID(o.Config.Hostname)); !strings.EqualFold(status.PermUUID, want) {
+		return fmt.Errorf("%s is %q on disk %s, this build is for %q (disk %s): updating would leave it unable to boot; build with its hostname, or reflash it",
+			box.BaseURL, status.Hostname, status.PermUUID, o.Config.Hostname, want)
 	}
 	pt, err := buildParts(ctx, o)
 	if err != nil {
@@ -86,8 +102,9 @@ func (b Box) stream(ctx context.Context, name, file string, p *progress) error {
 	return nil
 }
 
-// call makes one authenticated request; hash, when set, asks gokrazy to
-// answer with that checksum of what it wrote.
+// call makes one authenticated request. hash "json" asks for gokrazy's
+// JSON answer; another non-empty hash asks gokrazy to answer with that
+// checksum of what it wrote.
 func (b Box) call(ctx context.Context, method, path string, body io.Reader, size int64, hash string) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, method, b.BaseURL+path, body)
 	if err != nil {
@@ -97,7 +114,11 @@ func (b Box) call(ctx context.Context, method, path string, body io.Reader, size
 		req.ContentLength = size
 	}
 	req.SetBasicAuth("gokrazy", b.Password)
-	if hash != "" {
+	switch hash {
+	case "":
+	case "json":
+		req.Header.Set("Accept", "application/json")
+	default:
 		req.Header.Set("X-Gokrazy-Update-Hash", hash)
 	}
 	res, err := b.Client.Do(req)

@@ -486,6 +486,15 @@ func TestVMUpdate(t *testing.T) {
 	checkInvites(t, b.https, []string{tok}, "after the update")
 	t.Logf("FIGURES update: back on the new version, /healthz %.1fs after QEMU started", took.Seconds())
 
+	// A build for another hostname would name another disk: refused.
+	other := *c
+	other.Hostname = "autre-boite"
+	err = Update(context.Background(), Options{Config: &other, ModuleDir: filepath.Join("..", ".."), Machine: VM,
+		Password: testPassword, Version: "test-3"}, Box{BaseURL: b.gokrazy, Password: testPassword})
+	if err == nil || !strings.Contains(err.Error(), "unable to boot") {
+		t.Errorf("update built for another hostname: err = %v, want a refusal", err)
+	}
+
 	// A wrong password changes nothing.
 	err = Update(context.Background(), Options{Config: c, ModuleDir: filepath.Join("..", ".."), Machine: VM,
 		Password: testPassword, Version: "test-3"}, Box{BaseURL: b.gokrazy, Password: "wrong"})
