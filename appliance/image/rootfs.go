@@ -37,11 +37,7 @@ func rootTree(root string, c *Config, password, kernelDir string) error {
 	if c.Update.HTTPSPort != "" {
 		files["etc/https-port.txt"] = c.Update.HTTPSPort
 	}
-	list, err := serviceList(c)
-	if err != nil {
-		return err
-	}
-	b, err := services.Encode(list)
+	b, err := services.Encode(serviceList(c))
 	if err != nil {
 		return err
 	}
@@ -90,7 +86,7 @@ func rootTree(root string, c *Config, password, kernelDir string) error {
 }
 
 // serviceList is what coopbox-init supervises.
-func serviceList(c *Config) ([]services.Service, error) {
+func serviceList(c *Config) []services.Service {
 	var list []services.Service
 	add := func(pkg, dir string) {
 		pc := c.PackageConfig[pkg]
@@ -108,7 +104,7 @@ func serviceList(c *Config) ([]services.Service, error) {
 	for _, pkg := range c.Packages {
 		add(pkg, "user")
 	}
-	return list, nil
+	return list
 }
 
 // squashfs packs root into file with Debian's mksquashfs: everything owned
