@@ -6,7 +6,15 @@ HTTPS   ?= 127.0.0.1:8443
 HTTP    ?= 127.0.0.1:8080
 DATA    ?= ./coopbox-data
 
-.PHONY: run build bundle npm test bench deps check-format fuzz clean
+# The appliance (docs/appliance.md). SIZE is the image file's size; DEVICE,
+# when set, is a card to write instead of a file (its whole size is used).
+SIZE    ?= 2G
+IMAGE   ?= dist/coopbox-pi.img
+VMIMAGE ?= dist/coopbox-vm.img
+MACHINE ?= pi
+DEVICE  ?=
+
+.PHONY: run build bundle npm test bench deps check-format fuzz clean image vm update
 
 run: build
 	./bin/coopbox serve -data $(DATA) -https $(HTTPS) -http $(HTTP)
@@ -39,6 +47,17 @@ bench: build deps
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzDecodeSessionCookie -fuzztime=30s ./appliance/
+
+image: bundle
+	$(GO) run ./cmd/coopbox-image build -machine pi -version $(VERSION) -size $(SIZE) $(if $(DEVICE),-o $(DEVICE),-o $(IMAGE) -gz)
+
+vm: bundle
+	$(GO) run ./cmd/coopbox-image build -machine vm -version $(VERSION) -o $(VMIMAGE)
+	$(GO) run ./cmd/coopbox-image vm -image $(VMIMAGE)
+
+update: bundle
+	@test -n "$(HOST)" || { echo "usage: make update HOST=coopbox.local[:8080] [MACHINE=pi|vm]"; exit 2; }
+	$(GO) run ./cmd/coopbox-image update -machine $(MACHINE) -version $(VERSION) -host $(HOST)
 
 clean:
 	rm -rf bin

@@ -1,0 +1,218 @@
+package image
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestPiImage checks the image make image builds, as a card reader and
+// the Pi's firmware would see it: the partition table, a FAT that
+// fsck.fat accepts with the firmware, kernel and device trees of every
+// supported Pi, the root file system's files, and an ext4 /perm.
+func TestPiImage(t *testing.T) {
+	requireTools(t, "unsquashfs", "fsck.fat", "e2fsck")
+	s := buildTestImage(t, Pi, "pi", nil)
+	f, err := os.Open(s.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if s.Size != 2<<30 {
+		t.Errorf("image size %d, want the default 2 GiB", s.Size)
+	}
+
+	// The partition table.
+	var mbr [512]byte
+	if _, err := f.ReadAt(mbr[:], 0); err != nil {
+		t.Fatal(err)
+	}
+	if mbr[510] != 0x55 || mbr[511] != 0xaa {
+		t.Fatalf("no MBR signature")
+	}
+	if got, want := binary.LittleEndian.Uint32(mbr[440:]), DiskID("coopbox"); got != want || s.DiskID != want {
+		t.Errorf("disk signature %08x (summary %08x), want %08x", got, s.DiskID, want)
+	}
+	type part struct {
+		boot        byte
+		typ         byte
+		start, size int64
+	}
+	want := []part{
+		{0x80, 0x0c, 4 << 20, 100 << 20},
+		{0, 0x83, 104 << 20, 500 << 20},
+		{0, 0x83, 604 << 20, 500 << 20},
+		{0, 0x83, 1104 << 20, 2<<30 - 1104<<20},
+	}
+	for i, w := range want {
+		e := mbr[446+16*i:]
+		got := part{e[0], e[4], int64(binary.LittleEndian.Uint32(e[8:])) * 512, int64(binary.LittleEndian.Uint32(e[12:])) * 512}
+		if got != w {
+			t.Errorf("partition %d = %+v, want %+v", i+1, got, w)
+		}
+	}
+
+	// The boot partition.
+	dir := t.TempDir()
+	boot := extract(t, f, filepath.Join(dir, "boot.fat"), bootStart, BootSize)
+	if out, err := exec.Command(toolPath("fsck.fat"), "-n", boot).CombinedOutput(); err != nil {
+		t.Errorf("fsck.fat: %v\n%s", err, out)
+	}
+	fat, err := output(context.Background(), "mdir", "-i", boot, "-b", "-/", "::")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{
+		"bootcode.bin", "start.elf", "fixup.dat", "start4.elf", "fixup4.dat", // Pi 3 and Zero 2 W; Pi 4
+		"vmlinuz", "config.txt", "cmdline.txt",
+		"bcm2710-rpi-3-b-plus.dtb", "bcm2711-rpi-4-b.dtb", "bcm2712-rpi-5-b.dtb", "bcm2710-rpi-zero-2-w.dtb",
+		"overlays/vc4-kms-v3d.dtbo",
+	} {
+		if !bytes.Contains(bytes.ToLower(fat), []byte("::/"+name+"\n")) {
+			t.Errorf("the boot partition lacks %s", name)
+		}
+	}
+	cmdline, _ := output(context.Background(), "mtype", "-i", boot, "::cmdline.txt")
+	if !bytes.Contains(cmdline, []byte(fmt.Sprintf("root=PARTUUID=%08x-02 ", DiskID("coopbox")))) ||
+		!bytes.Contains(cmdline, []byte("init=/gokrazy/init")) || !bytes.HasSuffix(cmdline, bytes.Repeat([]byte(" "), cmdlinePad)) {
+		t.Errorf("cmdline.txt = %q: want root A by PARTUUID, gokrazy's init and %d spaces of room", cmdline, cmdlinePad)
+	}
+	config, _ := output(context.Background(), "mtype", "-i", boot, "::config.txt")
+	for _, line := range []string{"kernel=vmlinuz", "enable_uart=1"} {
+		if !bytes.Contains(config, []byte(line)) {
+			t.Errorf("config.txt lacks %s:\n%s", line, config)
+		}
+	}
+
+	// Root A.
+	root := extract(t, f, filepath.Join(dir, "root.squashfs"), root2, RootSize)
+	list, err := output(context.Background(), "unsquashfs", "-lls", "-d", "", root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"/gokrazy/init", "/gokrazy/dhcp", "/gokrazy/ntp", "/gokrazy/randomd", "/user/coopbox",
+		"/etc/resolv.conf -> /tmp/resolv.conf", "/etc/coopbox/services.json", "/perm", "/lib/modules/"} {
+		if !bytes.Contains(list, []byte(want)) {
+			t.Errorf("root file system lacks %s", want)
+		}
+	}
+	for file, want := range map[string]string{"etc/hostname": "coopbox", "etc/http-port.txt": "8080", "etc/gokr-pw.txt": testPassword} {
+		got, err := output(context.Background(), "unsquashfs", "-cat", root, file)
+		if err != nil || string(got) != want {
+			t.Errorf("/%s = %q (%v), want %q", file, got, err, want)
+		}
+	}
+	services, _ := output(context.Background(), "unsquashfs", "-cat", root, "etc/coopbox/services.json")
+	if !bytes.Contains(services, []byte(`"/user/coopbox"`)) || !bytes.Contains(services, []byte(`"/perm/coopbox"`)) {
+		t.Errorf("services.json does not start coopbox on /perm/coopbox:\n%s", services)
+	}
+
+	// /perm.
+	perm := extract(t, f, filepath.Join(dir, "perm.ext4"), permStart, permSize(s.Size))
+	if out, err := exec.Command(toolPath("e2fsck"), "-fn", perm).CombinedOutput(); err != nil {
+		t.Errorf("e2fsck /perm: %v\n%s", err, out)
+	}
+	if out, _ := exec.Command(toolPath("debugfs"), "-R", "ls /", perm).CombinedOutput(); !bytes.Contains(out, []byte("coopbox")) {
+		t.Errorf("/perm has no coopbox folder:\n%s", out)
+	}
+}
+
+// extract copies one partition out of the image into file, keeping holes.
+func extract(t *testing.T, img *os.File, file string, off, size int64) string {
+	t.Helper()
+	out, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	buf := make([]byte, 1<<20)
+	zero := make([]byte, len(buf))
+	for pos := int64(0); pos < size; pos += int64(len(buf)) {
+		n, err := img.ReadAt(buf, off+pos)
+		if n == 0 {
+			t.Fatalf("read partition at %d: %v", off+pos, err)
+		}
+		if !bytes.Equal(buf[:n], zero[:n]) {
+			if _, err := out.WriteAt(buf[:n], pos); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := out.Truncate(size); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// TestCard writes the vm system onto a block device (a loop device over a
+// file, as a card reader would present a card), then boots that file:
+// the card path gives /perm the device's whole size and boots.
+func TestCard(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a virtual machine; not in -short")
+	}
+	requireTools(t, "losetup", "qemu-system-aarch64")
+	requireTools(t, buildTools...)
+	if os.Geteuid() != 0 {
+		if os.Getenv("COOPBOX_REQUIRE_ALL") == "1" {
+			t.Fatal("writing to a loop device needs root")
+		}
+		t.Skip("writing to a loop device needs root")
+	}
+	backing := filepath.Join(t.TempDir(), "card")
+	const cardSize = 1536 << 20 // not a size the image would choose
+	if err := os.WriteFile(backing, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(backing, cardSize); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(toolPath("losetup"), "--find", "--show", backing).CombinedOutput()
+	if err != nil {
+		if os.Getenv("COOPBOX_REQUIRE_ALL") == "1" {
+			t.Fatalf("losetup: %v\n%s", err, out)
+		}
+		t.Skipf("no loop device here: %v %s", err, out)
+	}
+	dev := strings.TrimSpace(string(out))
+	detached := false
+	detach := func() {
+		if !detached {
+			exec.Command(toolPath("losetup"), "-d", dev).Run()
+			detached = true
+		}
+	}
+	t.Cleanup(detach)
+
+	c, err := LoadConfig(filepath.Join("..", "..", "gokr-packer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Build(context.Background(), Options{Config: c, ModuleDir: filepath.Join("..", ".."), Machine: VM,
+		Output: dev, Size: 2 << 30, Compress: true, Password: testPassword, Version: "card"})
+	if err != nil {
+		t.Fatalf("write %s: %v", dev, err)
+	}
+	detach()
+	if s.Size != cardSize || s.Parts[3].Size != cardSize-permStart {
+		t.Errorf("card of %d bytes: image %d, /perm %d; want the whole card, /perm %d", cardSize, s.Size, s.Parts[3].Size, cardSize-permStart)
+	}
+	if s.Compressed != "" {
+		t.Errorf("a card got a compressed copy %s", s.Compressed)
+	}
+	b, _ := bootBox(t, backing, "card")
+	res, err := client().Get(b.https + "/claim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("claim page from the card: %d", res.StatusCode)
+	}
+}
