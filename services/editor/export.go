@@ -461,6 +461,7 @@ var exportFormats = map[string]struct{ ext, ctype string }{
 	"html": {".html", "text/html; charset=utf-8"},
 	"txt":  {".txt", "text/plain; charset=utf-8"},
 	"yjs":  {".yjs", "application/octet-stream"},
+	"odt":  {".odt", "application/vnd.oasis.opendocument.text"},
 }
 
 // loadDoc reads a pad's committed state from the store into a new document.
@@ -490,7 +491,7 @@ func (s *Service) export(w http.ResponseWriter, r *http.Request) {
 	}
 	f, ok := exportFormats[r.PathValue("format")]
 	if !ok {
-		apiError(w, http.StatusNotFound, "no_format", "formats: md, html, txt, yjs")
+		apiError(w, http.StatusNotFound, "no_format", "formats: md, html, txt, odt, yjs")
 		return
 	}
 	id := r.PathValue("id")
@@ -520,6 +521,12 @@ func (s *Service) export(w http.ResponseWriter, r *http.Request) {
 		body = []byte(exportText(readPad(d)))
 	case "yjs":
 		body = d.EncodeStateAsUpdate(nil)
+	case "odt":
+		if body, err = exportODT(m.Title, readPad(d), m.Updated); err != nil {
+			s.opts.Log.Error("export odt", "pad", id, "err", err)
+			apiError(w, http.StatusInternalServerError, "internal", "could not write the file")
+			return
+		}
 	}
 	w.Header().Set("Content-Type", f.ctype)
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": m.Title + f.ext}))
