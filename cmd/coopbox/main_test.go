@@ -3,7 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/tls"
+	"encoding/binary"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -17,6 +20,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coopbox/coopbox/services/editor/ydoc"
 )
 
 func TestBadFlagsExitOne(t *testing.T) {
@@ -263,4 +269,158 @@ func TestRestoreCommand(t *testing.T) {
 	if got := me(owner); !strings.Contains(got, `"role":"facilitator"`) {
 		t.Errorf("the owner's session from the backup: /api/me = %s", got)
 	}
+}
+
+// TestPowerCutPads kills coopbox with SIGKILL while an author types into a
+// pad, after a second client has received some of those characters (the
+// server relays an update only once it is committed), starts it again and
+// checks that every character the second client saw is in the pad.
+func TestPowerCutPads(t *testing.T) {
+	dir := t.TempDir()
+	cmd, base := startProcess(t, dir)
+	c := insecureClient()
+	res, err := c.PostForm(base+"/claim", url.Values{"box": {"Coupure"}, "name": {"Camille"},
+		"passphrase": {"une longue phrase"}, "again": {"une longue phrase"}})
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("claim: %v %v", err, res)
+	}
+	res.Body.Close()
+	res, err = c.Post(base+"/api/pads", "application/json", strings.NewReader(`{"title":"AG"}`))
+	if err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("create pad: %v %v", err, res)
+	}
+	var pad struct{ ID string }
+	json.NewDecoder(res.Body).Decode(&pad)
+	res.Body.Close()
+
+	dial := func(base string) *websocket.Conn {
+		u, _ := url.Parse(base)
+		hdr := http.Header{"Origin": {base}}
+		for _, ck := range c.Jar.Cookies(u) {
+			hdr.Add("Cookie", ck.Name+"="+ck.Value)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ws, _, err := websocket.Dial(ctx, "wss"+strings.TrimPrefix(base, "https")+"/pads/ws/"+pad.ID,
+			&websocket.DialOptions{HTTPHeader: hdr, HTTPClient: &http.Client{Transport: c.Transport}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.SetReadLimit(16 << 20)
+		return ws
+	}
+	author, watcher := dial(base), dial(base)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	seen := make(chan int, 4096) // clocks of the author's characters the watcher received
+	go func() {
+		for {
+			_, msg, err := watcher.Read(ctx)
+			if err != nil {
+				close(seen)
+				return
+			}
+			if len(msg) > 3 && msg[0] == 0 && msg[1] == 2 {
+				for _, clock := range authorClocks(msg[2:]) {
+					seen <- clock
+				}
+			}
+		}
+	}()
+	go func() {
+		for clock := uint64(0); ctx.Err() == nil; clock++ {
+			if author.Write(ctx, websocket.MessageBinary, typeOne(4242, clock)) != nil {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	maxSeen := -1
+	for clock := range seen {
+		maxSeen = max(maxSeen, clock)
+		if maxSeen >= 150 {
+			break
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	cancel()
+	t.Logf("the watcher had received %d characters when the power was cut", maxSeen+1)
+
+	_, base = startProcess(t, dir)
+	res, err = c.Get(base + "/pads/" + pad.ID + "/export/yjs")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("export after restart: %v %v", err, res)
+	}
+	state, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	d := ydoc.NewDoc(1)
+	if err := d.ApplyUpdate(state); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Text("text").Len(); got < maxSeen+1 {
+		t.Errorf("after the power cut the pad has %d characters; the watcher had received %d", got, maxSeen+1)
+	}
+}
+
+// typeOne is the y-websocket update message by which client types its
+// clock-th character, "x", right after its previous one in Y.Text "text".
+func typeOne(client, clock uint64) []byte {
+	u := binary.AppendUvarint(nil, 1)
+	u = binary.AppendUvarint(u, 1)
+	u = binary.AppendUvarint(u, client)
+	u = binary.AppendUvarint(u, clock)
+	if clock == 0 {
+		u = append(u, 4, 1, 4, 't', 'e', 'x', 't')
+	} else {
+		u = append(u, 4|0x80)
+		u = binary.AppendUvarint(u, client)
+		u = binary.AppendUvarint(u, clock-1)
+	}
+	u = append(u, 1, 'x', 0)
+	msg := append([]byte{0, 2}, binary.AppendUvarint(nil, uint64(len(u)))...)
+	return append(msg, u...)
+}
+
+// authorClocks lists the clocks of client 4242's characters in a relayed
+// update (one message may merge several, one item may hold several).
+func authorClocks(b []byte) []int {
+	r := bytes.NewReader(b)
+	next := func() uint64 { v, _ := binary.ReadUvarint(r); return v }
+	next() // length
+	var out []int
+	for range next() {
+		n, client, clock := next(), next(), next()
+		for range n {
+			info, err := r.ReadByte()
+			if err != nil || info&0x1f != 4 {
+				return out
+			}
+			if info&0x80 != 0 {
+				next()
+				next()
+			}
+			if info&0x40 != 0 {
+				next()
+				next()
+			}
+			if info&0xc0 == 0 {
+				if next() == 1 {
+					r.Seek(int64(next()), io.SeekCurrent)
+				} else {
+					next()
+					next()
+				}
+			}
+			length := next()
+			r.Seek(int64(length), io.SeekCurrent)
+			if client == 4242 {
+				for i := range length {
+					out = append(out, int(clock+i))
+				}
+			}
+			clock += length
+		}
+	}
+	return out
 }
