@@ -218,8 +218,18 @@ func exportMarkdown(blocks []block) string {
 var mdEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`, `<`, `\<`, `>`, `\>`, `#`, `\#`, `~`, `\~`)
 
 // markOrder is the nesting order of marks, outermost first, so that the
-// same text always gives the same Markdown.
+// same text always gives the same output.
 var markOrder = []string{"link", "bold", "italic", "strike", "underline", "code"}
+
+// wrapMarks wraps s in each of its marks, innermost first, with wrap.
+func wrapMarks(s string, marks map[string]map[string]any, wrap func(mark string, attrs map[string]any, s string) string) string {
+	for i := len(markOrder) - 1; i >= 0; i-- {
+		if attrs, on := marks[markOrder[i]]; on {
+			s = wrap(markOrder[i], attrs, s)
+		}
+	}
+	return s
+}
 
 func markdownRuns(runs []run) string {
 	var b strings.Builder
@@ -228,28 +238,23 @@ func markdownRuns(runs []run) string {
 			b.WriteString("\\\n")
 			continue
 		}
-		s := pieceOf(r)
-		for i := len(markOrder) - 1; i >= 0; i-- { // innermost first
-			m := markOrder[i]
-			attrs, on := r.marks[m]
-			if !on {
-				continue
-			}
+		s := wrapMarks(pieceOf(r), r.marks, func(m string, attrs map[string]any, s string) string {
 			switch m {
 			case "bold":
-				s = "**" + s + "**"
+				return "**" + s + "**"
 			case "italic":
-				s = "*" + s + "*"
+				return "*" + s + "*"
 			case "strike":
-				s = "~~" + s + "~~"
+				return "~~" + s + "~~"
 			case "underline":
-				s = "<u>" + s + "</u>"
+				return "<u>" + s + "</u>"
 			case "link":
 				if h := safeHref(attrString(attrs, "href")); h != "" {
-					s = "[" + s + "](" + strings.ReplaceAll(h, ")", "%29") + ")"
+					return "[" + s + "](" + strings.ReplaceAll(h, ")", "%29") + ")"
 				}
 			}
-		}
+			return s // code is in pieceOf
+		})
 		b.WriteString(s)
 	}
 	return b.String()
@@ -369,30 +374,25 @@ func htmlRuns(runs []run) string {
 			b.WriteString("<br>")
 			continue
 		}
-		s := html.EscapeString(r.text)
-		for i := len(markOrder) - 1; i >= 0; i-- {
-			m := markOrder[i]
-			attrs, on := r.marks[m]
-			if !on {
-				continue
-			}
+		s := wrapMarks(html.EscapeString(r.text), r.marks, func(m string, attrs map[string]any, s string) string {
 			switch m {
 			case "bold":
-				s = "<strong>" + s + "</strong>"
+				return "<strong>" + s + "</strong>"
 			case "italic":
-				s = "<em>" + s + "</em>"
+				return "<em>" + s + "</em>"
 			case "strike":
-				s = "<s>" + s + "</s>"
+				return "<s>" + s + "</s>"
 			case "underline":
-				s = "<u>" + s + "</u>"
+				return "<u>" + s + "</u>"
 			case "code":
-				s = "<code>" + s + "</code>"
+				return "<code>" + s + "</code>"
 			case "link":
 				if h := safeHref(attrString(attrs, "href")); h != "" {
-					s = `<a href="` + html.EscapeString(h) + `">` + s + "</a>"
+					return `<a href="` + html.EscapeString(h) + `">` + s + "</a>"
 				}
 			}
-		}
+			return s
+		})
 		b.WriteString(s)
 	}
 	return b.String()

@@ -146,21 +146,15 @@ func odtRuns(runs []run) string {
 			b.WriteString("<text:line-break/>")
 			continue
 		}
-		s := odtText(r.text)
-		for i := len(markOrder) - 1; i >= 0; i-- {
-			m := markOrder[i]
-			attrs, on := r.marks[m]
-			if !on {
-				continue
+		s := wrapMarks(odtText(r.text), r.marks, func(m string, attrs map[string]any, s string) string {
+			if m != "link" {
+				return `<text:span text:style-name="` + m + `">` + s + `</text:span>`
 			}
-			if m == "link" {
-				if h := safeHref(attrString(attrs, "href")); h != "" {
-					s = `<text:a xlink:type="simple" xlink:href="` + html.EscapeString(h) + `">` + s + `</text:a>`
-				}
-				continue
+			if h := safeHref(attrString(attrs, "href")); h != "" {
+				return `<text:a xlink:type="simple" xlink:href="` + html.EscapeString(h) + `">` + s + `</text:a>`
 			}
-			s = `<text:span text:style-name="` + m + `">` + s + `</text:span>`
-		}
+			return s
+		})
 		b.WriteString(s)
 	}
 	return b.String()
