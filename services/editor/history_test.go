@@ -141,3 +141,23 @@ func TestAutomaticVersions(t *testing.T) {
 		t.Errorf("%d versions after the pad left memory, want 2", n)
 	}
 }
+
+// TestWritingMovesThePadUp: the pad list sorts by the last write.
+func TestWritingMovesThePadUp(t *testing.T) {
+	ts := startService(t, filepath.Join(t.TempDir(), "pads.db"), DefaultLimits)
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC).UnixNano())
+	ts.hub.now = func() time.Time { return time.Unix(0, clock.Load()) }
+	ts.opts.Now = ts.hub.now
+	old := ts.createPad(t, "Ancien")
+	clock.Add(int64(time.Hour))
+	ts.createPad(t, "Récent")
+	clock.Add(int64(time.Hour))
+	if err := ts.hub.withPad(old.ID, func(d *ydoc.Doc) ([]byte, error) { return d.Text("text").Insert(0, "x", nil) }); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := ts.st.meta(old.ID)
+	if !m.Updated.Equal(time.Unix(0, clock.Load())) {
+		t.Errorf("Updated = %v after a write at %v", m.Updated, time.Unix(0, clock.Load()))
+	}
+}

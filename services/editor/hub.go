@@ -67,6 +67,7 @@ type pad struct {
 	failed   bool          // writer only: storage failed, memory may be ahead of disk
 	changed  bool          // writer only: updates since the last version
 	lastAuto time.Time     // writer only: when the last automatic version was taken
+	touched  time.Time     // writer only: when the metadata's Updated was last set
 
 	mu        sync.Mutex
 	conns     map[*conn]struct{}
@@ -409,9 +410,21 @@ func (p *pad) run(batch []job) error {
 }
 
 // maybeAutoVersion keeps a version when the pad changed and the last
-// automatic one is ten minutes old.
+// automatic one is ten minutes old, and, once a minute while people write,
+// records in the pad's metadata when it was last written in (the pad list
+// sorts by it).
 func (p *pad) maybeAutoVersion() error {
-	if p.changed && p.hub.now().Sub(p.lastAuto) >= autoVersionEvery {
+	if !p.changed {
+		return nil
+	}
+	now := p.hub.now()
+	if now.Sub(p.touched) >= time.Minute {
+		if _, err := p.hub.st.updateMeta(p.id, func(m *padMeta) error { m.Updated = now; return nil }); err != nil {
+			return fmt.Errorf("pad %s: %w", p.id, err)
+		}
+		p.touched = now
+	}
+	if now.Sub(p.lastAuto) >= autoVersionEvery {
 		return p.saveVersion("", "")
 	}
 	return nil

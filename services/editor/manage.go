@@ -7,7 +7,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/coopbox/coopbox/services/editor/ydoc"
 	"github.com/coopbox/coopbox/services/person"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/text/runes"
@@ -249,44 +248,9 @@ func snippet(text, folded string, words []string) string {
 // storedText is a pad's plain text as stored on disk, which every edit the
 // server acknowledged has reached.
 func (s *Service) storedText(id string) (string, error) {
-	snap, updates, _, err := s.st.load(id)
+	d, err := s.loadDoc(id)
 	if err != nil {
 		return "", err
 	}
-	d := ydoc.NewDoc(1)
-	if snap != nil {
-		if err := d.ApplyUpdate(snap); err != nil {
-			return "", err
-		}
-	}
-	for _, u := range updates {
-		if err := d.ApplyUpdate(u); err != nil {
-			return "", err
-		}
-	}
-	return plainText(d), nil
-}
-
-// plainText is the text of the rich-text document TipTap keeps in the
-// Y.XmlFragment "default": one line per block.
-func plainText(d *ydoc.Doc) string {
-	var b strings.Builder
-	var walk func(nodes []ydoc.XMLNode)
-	walk = func(nodes []ydoc.XMLNode) {
-		for _, n := range nodes {
-			switch n := n.(type) {
-			case *ydoc.XMLText:
-				b.WriteString(n.String())
-			case *ydoc.XMLElement:
-				walk(n.Children())
-				if n.Name() != "hardBreak" && !strings.HasSuffix(b.String(), "\n") {
-					b.WriteByte('\n')
-				} else if n.Name() == "hardBreak" {
-					b.WriteByte('\n')
-				}
-			}
-		}
-	}
-	walk(d.XMLFragment("default").Children())
-	return strings.TrimRight(b.String(), "\n")
+	return exportText(readPad(d)), nil
 }

@@ -47,9 +47,6 @@ type padMeta struct {
 	Updated   time.Time `json:"updated"`
 	Trashed   bool      `json:"trashed,omitempty"`
 	Locked    bool      `json:"locked,omitempty"`
-	// Text is the pad's plain text as of its last compaction or unload, for
-	// searching content without loading every pad.
-	Text string `json:"text,omitempty"`
 }
 
 type store struct {
