@@ -101,17 +101,17 @@ func New(opts Options) (*Service, error) {
 	s.mux.HandleFunc("GET /pads/{id}/history/{$}", s.historyList)
 	s.mux.Handle("POST /pads/{id}/history/{$}", opts.Limit(http.HandlerFunc(s.nameVersion)))
 	s.mux.HandleFunc("GET /pads/{id}/history/{seq}", s.showVersion)
-	s.mux.HandleFunc("POST /pads/{id}/history/{seq}/restore", s.restoreVersion)
+	s.mux.Handle("POST /pads/{id}/history/{seq}/restore", opts.Limit(http.HandlerFunc(s.restoreVersion)))
 	// API (PROTOCOL.md).
 	s.mux.HandleFunc("GET /api/pads", s.list)
 	s.mux.Handle("POST /api/pads", opts.Limit(http.HandlerFunc(s.create)))
 	s.mux.Handle("POST /api/pads/import", opts.Limit(http.HandlerFunc(s.importPad)))
 	s.mux.HandleFunc("GET /api/pads/{id}", s.get)
-	s.mux.HandleFunc("PATCH /api/pads/{id}", s.rename)
-	s.mux.HandleFunc("POST /api/pads/{id}/trash", s.setFlag("trashed", true))
-	s.mux.HandleFunc("POST /api/pads/{id}/restore", s.setFlag("trashed", false))
-	s.mux.HandleFunc("POST /api/pads/{id}/lock", s.setFlag("locked", true))
-	s.mux.HandleFunc("POST /api/pads/{id}/unlock", s.setFlag("locked", false))
+	s.mux.Handle("PATCH /api/pads/{id}", opts.Limit(http.HandlerFunc(s.rename)))
+	s.mux.Handle("POST /api/pads/{id}/trash", opts.Limit(s.setFlag("trashed", true)))
+	s.mux.Handle("POST /api/pads/{id}/restore", opts.Limit(s.setFlag("trashed", false)))
+	s.mux.Handle("POST /api/pads/{id}/lock", opts.Limit(s.setFlag("locked", true)))
+	s.mux.Handle("POST /api/pads/{id}/unlock", opts.Limit(s.setFlag("locked", false)))
 	return s, nil
 }
 
