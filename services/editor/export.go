@@ -153,24 +153,7 @@ func writeTextBlocks(b *strings.Builder, blocks []block, indent string) {
 	for _, bl := range blocks {
 		switch bl.name {
 		case "bulletList", "orderedList", "taskList":
-			n := attrInt(bl, "start", 1)
-			for _, item := range bl.children {
-				marker := "- "
-				switch {
-				case bl.name == "orderedList":
-					marker = fmt.Sprintf("%d. ", n)
-					n++
-				case item.name == "taskItem" && attrBool(item, "checked"):
-					marker = "[x] "
-				case item.name == "taskItem":
-					marker = "[ ] "
-				}
-				var inner strings.Builder
-				writeTextBlocks(&inner, item.children, "")
-				body := strings.ReplaceAll(strings.TrimRight(inner.String(), "\n"), "\n\n", "\n") // tight items
-				writeIndented(b, body, indent+marker, indent+strings.Repeat(" ", len(marker)))
-			}
-			b.WriteString("\n")
+			writeListItems(b, bl, indent, "", writeTextBlocks)
 		case "blockquote":
 			var inner strings.Builder
 			writeTextBlocks(&inner, bl.children, "")
@@ -187,6 +170,30 @@ func writeTextBlocks(b *strings.Builder, blocks []block, indent string) {
 			b.WriteString("\n")
 		}
 	}
+}
+
+// writeListItems writes the items of a list block: each marked ("- ", "3. ",
+// a task's box after taskPrefix), its children rendered by inner and indented
+// under the marker, as a tight list.
+func writeListItems(b *strings.Builder, bl block, indent, taskPrefix string, inner func(*strings.Builder, []block, string)) {
+	n := attrInt(bl, "start", 1)
+	for _, item := range bl.children {
+		marker := "- "
+		switch {
+		case bl.name == "orderedList":
+			marker = fmt.Sprintf("%d. ", n)
+			n++
+		case item.name == "taskItem" && attrBool(item, "checked"):
+			marker = taskPrefix + "[x] "
+		case item.name == "taskItem":
+			marker = taskPrefix + "[ ] "
+		}
+		var sb strings.Builder
+		inner(&sb, item.children, "")
+		body := strings.ReplaceAll(strings.TrimRight(sb.String(), "\n"), "\n\n", "\n")
+		writeIndented(b, body, indent+marker, indent+strings.Repeat(" ", len(marker)))
+	}
+	b.WriteString("\n")
 }
 
 // writeIndented writes s with first before its first line and rest before
@@ -287,26 +294,7 @@ func writeMarkdownBlocks(b *strings.Builder, blocks []block, indent string) {
 			level := min(max(attrInt(bl, "level", 1), 1), 6)
 			b.WriteString(indent + strings.Repeat("#", level) + " " + markdownRuns(bl.runs) + "\n\n")
 		case "bulletList", "orderedList", "taskList":
-			n := attrInt(bl, "start", 1)
-			for _, item := range bl.children {
-				marker := "- "
-				switch {
-				case bl.name == "orderedList":
-					marker = fmt.Sprintf("%d. ", n)
-					n++
-				case item.name == "taskItem" && attrBool(item, "checked"):
-					marker = "- [x] "
-				case item.name == "taskItem":
-					marker = "- [ ] "
-				}
-				var inner strings.Builder
-				writeMarkdownBlocks(&inner, item.children, "")
-				body := strings.TrimRight(inner.String(), "\n")
-				// tight list: single blank lines between a paragraph and a nested list go
-				body = strings.ReplaceAll(body, "\n\n", "\n")
-				writeIndented(b, body, indent+marker, indent+strings.Repeat(" ", len(marker)))
-			}
-			b.WriteString("\n")
+			writeListItems(b, bl, indent, "- ", writeMarkdownBlocks)
 		case "blockquote":
 			var inner strings.Builder
 			writeMarkdownBlocks(&inner, bl.children, "")
