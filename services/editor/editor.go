@@ -96,22 +96,22 @@ func New(opts Options) (*Service, error) {
 	s.mux.HandleFunc("GET /pads/{id}", s.editorPage(false))
 	s.mux.HandleFunc("GET /pads/r/{id}", s.editorPage(true))
 	s.mux.Handle("GET /pads/static/{file}", a)
-	s.mux.HandleFunc("GET /pads/ws/{id}", s.websocket)
-	s.mux.HandleFunc("GET /pads/{id}/export/{format}", s.export)
+	s.mux.Handle("GET /pads/ws/{id}", participantsOnly(http.HandlerFunc(s.websocket)))
+	s.mux.Handle("GET /pads/{id}/export/{format}", participantsOnly(http.HandlerFunc(s.export)))
 	s.mux.HandleFunc("GET /pads/{id}/history/{$}", s.historyList)
 	s.mux.Handle("POST /pads/{id}/history/{$}", opts.Limit(http.HandlerFunc(s.nameVersion)))
 	s.mux.HandleFunc("GET /pads/{id}/history/{seq}", s.showVersion)
 	s.mux.Handle("POST /pads/{id}/history/{seq}/restore", opts.Limit(http.HandlerFunc(s.restoreVersion)))
 	// API (PROTOCOL.md).
-	s.mux.HandleFunc("GET /api/pads", s.list)
-	s.mux.Handle("POST /api/pads", opts.Limit(http.HandlerFunc(s.create)))
-	s.mux.Handle("POST /api/pads/import", opts.Limit(http.HandlerFunc(s.importPad)))
-	s.mux.HandleFunc("GET /api/pads/{id}", s.get)
-	s.mux.Handle("PATCH /api/pads/{id}", opts.Limit(http.HandlerFunc(s.rename)))
-	s.mux.Handle("POST /api/pads/{id}/trash", opts.Limit(s.setFlag("trashed", true)))
-	s.mux.Handle("POST /api/pads/{id}/restore", opts.Limit(s.setFlag("trashed", false)))
-	s.mux.Handle("POST /api/pads/{id}/lock", opts.Limit(s.setFlag("locked", true)))
-	s.mux.Handle("POST /api/pads/{id}/unlock", opts.Limit(s.setFlag("locked", false)))
+	s.mux.Handle("GET /api/pads", participantsOnly(http.HandlerFunc(s.list)))
+	s.mux.Handle("POST /api/pads", participantsOnly(opts.Limit(http.HandlerFunc(s.create))))
+	s.mux.Handle("POST /api/pads/import", participantsOnly(opts.Limit(http.HandlerFunc(s.importPad))))
+	s.mux.Handle("GET /api/pads/{id}", participantsOnly(http.HandlerFunc(s.get)))
+	s.mux.Handle("PATCH /api/pads/{id}", participantsOnly(opts.Limit(http.HandlerFunc(s.rename))))
+	s.mux.Handle("POST /api/pads/{id}/trash", participantsOnly(opts.Limit(s.setFlag("trashed", true))))
+	s.mux.Handle("POST /api/pads/{id}/restore", participantsOnly(opts.Limit(s.setFlag("trashed", false))))
+	s.mux.Handle("POST /api/pads/{id}/lock", participantsOnly(opts.Limit(s.setFlag("locked", true))))
+	s.mux.Handle("POST /api/pads/{id}/unlock", participantsOnly(opts.Limit(s.setFlag("locked", false))))
 	return s, nil
 }
 
@@ -122,6 +122,19 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serv
 func (s *Service) Close() error {
 	s.hub.close()
 	return nil
+}
+
+// participantsOnly answers 401 to whoever has not picked a display name:
+// every API and the WebSocket need a participant at least (the pages send
+// them to /join instead).
+func participantsOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !person.FromContext(r.Context()).IsParticipant() {
+			apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // apiError is the box's error format.
@@ -177,11 +190,6 @@ func cleanTitle(t string) (string, error) {
 }
 
 func (s *Service) create(w http.ResponseWriter, r *http.Request) {
-	who := person.FromContext(r.Context())
-	if !who.IsParticipant() {
-		apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
-		return
-	}
 	var in struct {
 		Title    string `json:"title"`
 		Template string `json:"template"` // "", "blank", "ag", "charter"
@@ -227,10 +235,6 @@ func (s *Service) newPad(w http.ResponseWriter, r *http.Request, title, template
 // every word of q.
 func (s *Service) list(w http.ResponseWriter, r *http.Request) {
 	who := person.FromContext(r.Context())
-	if !who.IsParticipant() {
-		apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
-		return
-	}
 	all, err := s.st.list()
 	if err != nil {
 		s.opts.Log.Error("list pads", "err", err)
@@ -253,10 +257,6 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) get(w http.ResponseWriter, r *http.Request) {
 	who := person.FromContext(r.Context())
-	if !who.IsParticipant() {
-		apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
-		return
-	}
 	m, err := s.st.meta(r.PathValue("id"))
 	if err != nil {
 		apiError(w, http.StatusNotFound, "no_pad", "no such pad")
@@ -270,10 +270,6 @@ func (s *Service) get(w http.ResponseWriter, r *http.Request) {
 // facilitators; a trashed pad is gone.
 func (s *Service) websocket(w http.ResponseWriter, r *http.Request) {
 	who := person.FromContext(r.Context())
-	if !who.IsParticipant() {
-		apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
-		return
-	}
 	id := r.PathValue("id")
 	readOnly := false
 	m, err := s.st.meta(id)

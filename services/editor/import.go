@@ -18,7 +18,6 @@ import (
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/commonmark"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/strikethrough"
 	"github.com/coopbox/coopbox/services/editor/ydoc"
-	"github.com/coopbox/coopbox/services/person"
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	gast "github.com/yuin/goldmark/ast"
@@ -410,10 +409,6 @@ func templateUpdate(name, lang string) ([]byte, error) {
 // Markdown (.md, .markdown), HTML (.html, .htm) or text (.txt). The title is
 // the form's "title", else the file's name.
 func (s *Service) importPad(w http.ResponseWriter, r *http.Request) {
-	if !person.FromContext(r.Context()).IsParticipant() {
-		apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
-		return
-	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxImport+64<<10)
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
