@@ -146,8 +146,6 @@ func (b *Box) open() error {
 // HTTPSAddr returns the address the HTTPS listener is bound to.
 func (b *Box) HTTPSAddr() string { return b.httpsLn.Addr().String() }
 
-func (b *Box) httpsAddr() string { return b.HTTPSAddr() }
-
 // HTTPAddr returns the address of the welcome page's listener, "" when off.
 func (b *Box) HTTPAddr() string {
 	if b.httpLn == nil {

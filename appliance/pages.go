@@ -205,7 +205,7 @@ type joinAddress struct {
 
 func (b *Box) addresses() []joinAddress {
 	port := ""
-	if _, p, err := net.SplitHostPort(b.httpsAddr()); err == nil && p != "443" {
+	if _, p, err := net.SplitHostPort(b.HTTPSAddr()); err == nil && p != "443" {
 		port = ":" + p
 	}
 	out := []joinAddress{{URL: "https://" + b.cfg.Hostname + ".local" + port + "/", Label: b.cfg.Hostname + ".local"}}
