@@ -75,6 +75,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // backupFormat is the version of the backup file's layout. A reader refuses a
@@ -538,7 +539,7 @@ func checkUnpacked(dir string, m backupManifest) error {
 // backupLockTimeout for a running coopbox to let go of it.
 func openReadOnly(path string) (*bolt.DB, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: backupLockTimeout})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, errDatabaseInUse
 	}
 	return db, err

@@ -397,8 +397,7 @@ func TestBackupWhileWriting(t *testing.T) {
 		t.Errorf("the backup has %d keys, %d were committed before it started", n, before)
 	}
 	for i := range n {
-		k := string(binary.BigEndian.AppendUint64(nil, uint64(i)))
-		if _, ok := keys[k]; !ok {
+		if _, ok := keys[string(binary.BigEndian.AppendUint64(nil, uint64(i)))]; !ok {
 			t.Fatalf("key %d missing from a backup of %d keys: not one commit's state", i, n)
 		}
 	}

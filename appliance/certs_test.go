@@ -195,7 +195,7 @@ func TestRefreshLeafSANs(t *testing.T) {
 
 func TestRefreshReplacesLeafOfAnotherCA(t *testing.T) {
 	now := time.Now()
-	c, dir := newTestCerts(t, now)
+	_, dir := newTestCerts(t, now)
 	_, otherDir := newTestCerts(t, now)
 	for _, name := range []string{leafCertFile, leafKeyFile} {
 		data, err := os.ReadFile(filepath.Join(otherDir, name))

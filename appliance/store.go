@@ -8,6 +8,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // dbFileName is the database's name inside the data folder.
@@ -37,7 +38,7 @@ func openDB(dataDir string, timeout time.Duration) (*bolt.DB, error) {
 	path := filepath.Join(dataDir, dbFileName)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: another coopbox is using it", path)
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)

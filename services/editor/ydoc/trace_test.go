@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -192,7 +191,7 @@ func benchReplay(b *testing.B, name string) {
 	b.ReportMetric(float64(perRun)/float64(y.NS), "time/yjs")
 	b.ReportMetric(float64(peak)/float64(y.PeakHeap), "peak/yjs")
 	b.ReportMetric(float64(size)/float64(y.StateSize), "size/yjs")
-	b.Log(fmt.Sprintf("%d updates: Go %v per replay (CPU %v), yjs %v (CPU %v), best of 3", len(updates), perRun, bestCPU, time.Duration(y.NS), time.Duration(y.CPUNS)))
+	b.Logf("%d updates: Go %v per replay (CPU %v), yjs %v (CPU %v), best of 3", len(updates), perRun, bestCPU, time.Duration(y.NS), time.Duration(y.CPUNS))
 }
 
 // cpuTime is the CPU time (user and system) the process has used.
