@@ -41,6 +41,7 @@ var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
 
 // importMarkdown returns the update that writes src into an empty pad.
 func importMarkdown(src []byte) ([]byte, error) {
+	src = bytes.ToValidUTF8(src, []byte("\uFFFD")) // a pad holds text; Yjs refuses anything else
 	root := markdown.Parser().Parse(text.NewReader(src))
 	blocks := mdBlocks(root, src)
 	return writePad(blocks)
@@ -49,6 +50,7 @@ func importMarkdown(src []byte) ([]byte, error) {
 // importText returns the update that writes plain text into an empty pad:
 // paragraphs split at blank lines, line breaks kept.
 func importText(src []byte) ([]byte, error) {
+	src = bytes.ToValidUTF8(src, []byte("\uFFFD"))
 	var blocks []block
 	norm := strings.ReplaceAll(string(src), "\r\n", "\n")
 	for _, para := range strings.Split(norm, "\n\n") {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coopbox/coopbox/services/editor/ydoc"
 )
@@ -212,4 +213,38 @@ func TestEmptyItemsSurviveTheEditor(t *testing.T) {
 			t.Errorf("the editor lost %s: %s", want, view)
 		}
 	}
+}
+
+// FuzzImport: whatever file someone uploads, an import gives an error or a
+// pad that loads and exports, never a panic.
+func FuzzImport(f *testing.F) {
+	f.Add([]byte("# Titre\n\n- [x] fait\n- [ ] à faire\n\n> cité\n\n```go\ncode\n```\n"), uint8(0))
+	f.Add([]byte("<h1>Titre</h1><ul><li><p>un</p><ul><li>deux</li></ul></li></ul><script>x()</script>"), uint8(1))
+	f.Add([]byte("ligne 1\nligne 2\n\n\n\npara"), uint8(2))
+	f.Fuzz(func(t *testing.T, src []byte, kind uint8) {
+		var u []byte
+		var err error
+		switch kind % 3 {
+		case 0:
+			u, err = importMarkdown(src)
+		case 1:
+			u, err = importHTML(src)
+		default:
+			u, err = importText(src)
+		}
+		if err != nil {
+			return
+		}
+		d := ydoc.NewDoc(9)
+		if err := d.ApplyUpdate(u); err != nil {
+			t.Fatalf("the imported pad does not load: %v", err)
+		}
+		blocks := readPad(d)
+		exportMarkdown(blocks)
+		exportHTML("x", "fr", blocks)
+		exportText(blocks)
+		if _, err := exportODT("x", blocks, time.Time{}); err != nil {
+			t.Fatalf("odt: %v", err)
+		}
+	})
 }

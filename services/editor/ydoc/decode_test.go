@@ -122,3 +122,25 @@ func FuzzDecodeUpdate(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDiffUpdate feeds the state vector of a sync step 1, as any client may
+// send it, to the diff the server answers with: an error or an update that
+// loads, never a panic.
+func FuzzDiffUpdate(f *testing.F) {
+	d := NewDoc(3)
+	if err := d.ApplyUpdate(sampleUpdate()); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(EncodeStateVector(d.StateVector()))
+	f.Add([]byte{0})
+	f.Add([]byte{1, 7, 200, 1})
+	f.Fuzz(func(t *testing.T, sv []byte) {
+		diff, err := d.DiffUpdate(sv)
+		if err != nil {
+			return
+		}
+		if err := NewDoc(5).ApplyUpdate(diff); err != nil {
+			t.Fatalf("the diff for %x does not load: %v", sv, err)
+		}
+	})
+}
