@@ -193,6 +193,9 @@ func (b *Box) Run(ctx context.Context) error {
 	wg.Go(func() { b.every(ctx, 10*time.Second, b.refreshCert) })
 	wg.Go(func() { b.every(ctx, 5*time.Minute, b.saveClock) })
 	wg.Go(func() { b.every(ctx, time.Hour, b.purge) })
+	if b.cfg.Screen != "" {
+		wg.Go(func() { runScreen(ctx, b.cfg.Screen, b.screenInfo, b.log) })
+	}
 	if b.cfg.MDNS {
 		wg.Go(func() {
 			port := portOf(b.HTTPSAddr())
@@ -255,6 +258,23 @@ func (b *Box) every(ctx context.Context, d time.Duration, f func()) {
 			f()
 		}
 	}
+}
+
+// screenInfo is what the HDMI screen shows: the box's name, the Wi-Fi, the
+// addresses (the first, <hostname>.local, in the QR code).
+func (b *Box) screenInfo() screenInfo {
+	b.gate.RLock()
+	name := b.boxName()
+	b.gate.RUnlock()
+	in := screenInfo{Name: name, WiFi: b.cfg.WiFiName}
+	for i, a := range b.addresses() {
+		if i == 0 {
+			in.URL = a.URL
+		} else {
+			in.Others = append(in.Others, a.URL)
+		}
+	}
+	return in
 }
 
 // refreshCert re-issues the leaf certificate when the machine's addresses changed.

@@ -36,6 +36,9 @@ type Config struct {
 	WiFiName string
 	// LogLevel is one of debug, info, warn, error.
 	LogLevel string
+	// Screen is the framebuffer device where the box shows how to join
+	// (/dev/fb0 on the appliance); empty: no screen (a laptop's console).
+	Screen string
 
 	// Version and BuildTime are set by the program, not by flags.
 	Version string
@@ -65,6 +68,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.MDNS, "mdns", c.MDNS, "announce the box with multicast DNS")
 	fs.StringVar(&c.WiFiName, "wifi", c.WiFiName, "Wi-Fi network name printed on the join card")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
+	fs.StringVar(&c.Screen, "screen", c.Screen, "framebuffer device for the HDMI join screen, such as /dev/fb0 (empty: off)")
 }
 
 // Validate returns one error per bad value, joined; nil when c is usable.
