@@ -137,15 +137,7 @@ func exportText(blocks []block) string {
 }
 
 func plainRuns(runs []run) string {
-	var b strings.Builder
-	for _, r := range runs {
-		if r.br {
-			b.WriteString("\n")
-			continue
-		}
-		b.WriteString(r.text)
-	}
-	return b.String()
+	return renderRuns(runs, "\n", func(r run) string { return r.text }, nil)
 }
 
 func writeTextBlocks(b *strings.Builder, blocks []block, indent string) {
@@ -227,43 +219,45 @@ var mdEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`,
 // same text always gives the same output.
 var markOrder = []string{"link", "bold", "italic", "strike", "underline", "code"}
 
-// wrapMarks wraps s in each of its marks, innermost first, with wrap.
-func wrapMarks(s string, marks map[string]map[string]any, wrap func(mark string, attrs map[string]any, s string) string) string {
-	for i := len(markOrder) - 1; i >= 0; i-- {
-		if attrs, on := marks[markOrder[i]]; on {
-			s = wrap(markOrder[i], attrs, s)
-		}
-	}
-	return s
-}
-
-func markdownRuns(runs []run) string {
+// renderRuns writes runs for one output format: a hard break as lineBreak,
+// a run's text by text, then wrapped by wrap in each of its marks, innermost
+// first (wrap nil: no marks).
+func renderRuns(runs []run, lineBreak string, text func(run) string, wrap func(mark string, attrs map[string]any, s string) string) string {
 	var b strings.Builder
 	for _, r := range runs {
 		if r.br {
-			b.WriteString("\\\n")
+			b.WriteString(lineBreak)
 			continue
 		}
-		s := wrapMarks(pieceOf(r), r.marks, func(m string, attrs map[string]any, s string) string {
-			switch m {
-			case "bold":
-				return "**" + s + "**"
-			case "italic":
-				return "*" + s + "*"
-			case "strike":
-				return "~~" + s + "~~"
-			case "underline":
-				return "<u>" + s + "</u>"
-			case "link":
-				if h := safeHref(attrString(attrs, "href")); h != "" {
-					return "[" + s + "](" + strings.ReplaceAll(h, ")", "%29") + ")"
-				}
+		s := text(r)
+		for i := len(markOrder) - 1; wrap != nil && i >= 0; i-- {
+			if attrs, on := r.marks[markOrder[i]]; on {
+				s = wrap(markOrder[i], attrs, s)
 			}
-			return s // code is in pieceOf
-		})
+		}
 		b.WriteString(s)
 	}
 	return b.String()
+}
+
+func markdownRuns(runs []run) string {
+	return renderRuns(runs, "\\\n", pieceOf, func(m string, attrs map[string]any, s string) string {
+		switch m {
+		case "bold":
+			return "**" + s + "**"
+		case "italic":
+			return "*" + s + "*"
+		case "strike":
+			return "~~" + s + "~~"
+		case "underline":
+			return "<u>" + s + "</u>"
+		case "link":
+			if h := safeHref(attrString(attrs, "href")); h != "" {
+				return "[" + s + "](" + strings.ReplaceAll(h, ")", "%29") + ")"
+			}
+		}
+		return s // code is in pieceOf
+	})
 }
 
 func pieceOf(r run) string {
@@ -355,34 +349,25 @@ func exportHTML(title, lang string, blocks []block) string {
 }
 
 func htmlRuns(runs []run) string {
-	var b strings.Builder
-	for _, r := range runs {
-		if r.br {
-			b.WriteString("<br>")
-			continue
-		}
-		s := wrapMarks(html.EscapeString(r.text), r.marks, func(m string, attrs map[string]any, s string) string {
-			switch m {
-			case "bold":
-				return "<strong>" + s + "</strong>"
-			case "italic":
-				return "<em>" + s + "</em>"
-			case "strike":
-				return "<s>" + s + "</s>"
-			case "underline":
-				return "<u>" + s + "</u>"
-			case "code":
-				return "<code>" + s + "</code>"
-			case "link":
-				if h := safeHref(attrString(attrs, "href")); h != "" {
-					return `<a href="` + html.EscapeString(h) + `">` + s + "</a>"
-				}
+	return renderRuns(runs, "<br>", func(r run) string { return html.EscapeString(r.text) }, func(m string, attrs map[string]any, s string) string {
+		switch m {
+		case "bold":
+			return "<strong>" + s + "</strong>"
+		case "italic":
+			return "<em>" + s + "</em>"
+		case "strike":
+			return "<s>" + s + "</s>"
+		case "underline":
+			return "<u>" + s + "</u>"
+		case "code":
+			return "<code>" + s + "</code>"
+		case "link":
+			if h := safeHref(attrString(attrs, "href")); h != "" {
+				return `<a href="` + html.EscapeString(h) + `">` + s + "</a>"
 			}
-			return s
-		})
-		b.WriteString(s)
-	}
-	return b.String()
+		}
+		return s
+	})
 }
 
 func writeHTMLBlocks(b *strings.Builder, blocks []block) {

@@ -140,24 +140,15 @@ func odtText(s string) string {
 }
 
 func odtRuns(runs []run) string {
-	var b strings.Builder
-	for _, r := range runs {
-		if r.br {
-			b.WriteString("<text:line-break/>")
-			continue
+	return renderRuns(runs, "<text:line-break/>", func(r run) string { return odtText(r.text) }, func(m string, attrs map[string]any, s string) string {
+		if m != "link" {
+			return `<text:span text:style-name="` + m + `">` + s + `</text:span>`
 		}
-		s := wrapMarks(odtText(r.text), r.marks, func(m string, attrs map[string]any, s string) string {
-			if m != "link" {
-				return `<text:span text:style-name="` + m + `">` + s + `</text:span>`
-			}
-			if h := safeHref(attrString(attrs, "href")); h != "" {
-				return `<text:a xlink:type="simple" xlink:href="` + html.EscapeString(h) + `">` + s + `</text:a>`
-			}
-			return s
-		})
-		b.WriteString(s)
-	}
-	return b.String()
+		if h := safeHref(attrString(attrs, "href")); h != "" {
+			return `<text:a xlink:type="simple" xlink:href="` + html.EscapeString(h) + `">` + s + `</text:a>`
+		}
+		return s
+	})
 }
 
 func writeODTBlocks(b *strings.Builder, blocks []block, para string) {

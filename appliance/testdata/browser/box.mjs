@@ -2,38 +2,12 @@
 // the box and passes its HTTPS base URL. Debian's Chromium, playwright-core,
 // axe-core. Prints one line per check; exits non-zero on the first failure.
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { launch, ok, axe, noHorizontalScroll } from "../../../services/page/testdata/browser.mjs";
 
 const base = process.argv[2];
 const shots = process.argv[3]; // folder for screenshots, optional
 assert.ok(base?.startsWith("https://"), "usage: node box.mjs https://127.0.0.1:PORT [SHOTS]");
-const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-
-function ok(what) { console.log("ok -", what); }
-
-// axe runs as an injected script: the box's CSP forbids inline scripts, so the
-// axe context bypasses CSP (the pages under test are the same).
-async function axe(page, what) {
-  await page.addScriptTag({ path: axePath });
-  const res = await page.evaluate(async () =>
-    await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }));
-  const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`), [],
-    `${what}: serious accessibility violations`);
-  ok(`${what}: axe finds no serious or critical violation (${res.violations.length} minor)`);
-}
-
-async function noHorizontalScroll(page, what) {
-  const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  assert.ok(sw <= iw, `${what}: the page is ${sw}px wide on a ${iw}px phone screen`);
-}
+const browser = await launch();
 
 try {
   // A phone: Pixel-like viewport, French browser.

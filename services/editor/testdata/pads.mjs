@@ -4,22 +4,12 @@
 // a final "RESULT {pad, text}" line that the Go test compares with the pad
 // the server stored; exits non-zero on the first failure.
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { launch, ok, axe, noHorizontalScroll } from "../../page/testdata/browser.mjs";
 
 const base = process.argv[2];
 const shots = process.argv[3]; // folder for screenshots, optional
 assert.ok(base?.startsWith("http://127.0.0.1"), "usage: node pads.mjs http://127.0.0.1:PORT [SHOTS]");
-const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-const started = Date.now();
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-
-function ok(what) { console.log(`ok - ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`); }
+const browser = await launch();
 
 const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "fr-FR" };
 const laptop = { viewport: { width: 1280, height: 800 }, locale: "fr-FR" };
@@ -41,21 +31,6 @@ async function person(id, name, color, role, device, bypassCSP = false) {
     if (!u.startsWith(base) && !u.startsWith(base.replace("http", "ws")) && !u.startsWith("data:")) page.outside.push(u);
   });
   return { ctx, page };
-}
-
-async function axe(page, what) {
-  await page.addScriptTag({ path: axePath });
-  const res = await page.evaluate(async () =>
-    await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }));
-  const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`), [],
-    `${what}: serious accessibility violations`);
-  ok(`${what}: axe finds no serious or critical violation (${res.violations.length} minor)`);
-}
-
-async function noHorizontalScroll(page, what) {
-  const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  assert.ok(sw <= iw, `${what}: the page is ${sw}px wide on a ${iw}px screen`);
 }
 
 const state = (page) => page.locator("#pad-status").getAttribute("data-state");
