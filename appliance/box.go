@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/coopbox/coopbox/config"
-	"github.com/coopbox/coopbox/services/editor"
 	"github.com/coopbox/coopbox/services/locale"
 	pagekit "github.com/coopbox/coopbox/services/page"
 	bolt "go.etcd.io/bbolt"
@@ -39,23 +38,30 @@ type Box struct {
 
 	httpsLn net.Listener
 	httpLn  net.Listener
+	limits  limits
+	conns   *connLimiter
 
-	// gate is held for reading by every request and for writing while a
-	// restore swaps the database underneath.
-	gate    sync.RWMutex
-	db      *bolt.DB
-	st      *store
-	people  *people
-	pads    *editor.Service
-	handler http.Handler
-	welcome http.Handler
+	mounts    []pagekit.Mount  // the services (services.go)
+	bigBodies map[string]int64 // routes with bodies over 64 KiB, and their limits
+
+	// gen is what requests enter (gate.go); a restore puts a new one in.
+	gen atomic.Pointer[generation]
+	// gate guards the fields below for the background jobs; a restore takes
+	// it for writing while it swaps the database underneath.
+	gate     sync.RWMutex
+	db       *bolt.DB
+	st       *store
+	people   *people
+	services []*running
 
 	restores chan string // staged restores waiting for Run to install them
 }
 
 // New opens the data folder of cfg, the database and the certificates, and
 // binds the listeners, so that tests on port 0 know the addresses before Run.
-func New(cfg config.Config, log *slog.Logger) (*Box, error) {
+func New(cfg config.Config, log *slog.Logger) (*Box, error) { return newBox(cfg, log, mounts()) }
+
+func newBox(cfg config.Config, log *slog.Logger, ms []pagekit.Mount) (*Box, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -63,14 +69,30 @@ func New(cfg config.Config, log *slog.Logger) (*Box, error) {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
 	b := &Box{cfg: cfg, log: log, started: time.Now(), restores: make(chan string, 1),
-		signin: newRateLimiter(5, 20*time.Second), create: newRateLimiter(30, 2*time.Second)}
+		signin: newRateLimiter(5, 20*time.Second), create: newRateLimiter(30, 2*time.Second),
+		limits: defaultLimits(), mounts: ms}
+	b.bigBodies = bodyLimits(b.mounts)
+	b.conns = newConnLimiter(b.limits.ConnsPerAddr, b.limits.Conns)
+	if err := checkMounts(b.mounts); err != nil {
+		return nil, err
+	}
 
+	// One catalog: the box's messages, the layout's, every service's, loaded
+	// once (a missing translation fails here).
 	b.catalog = locale.New()
 	if err := b.catalog.Load(webFS, "web/messages.json"); err != nil {
 		return nil, err
 	}
 	if err := pagekit.LoadMessages(b.catalog); err != nil {
 		return nil, err
+	}
+	for _, m := range b.mounts {
+		if m.Messages == nil {
+			continue
+		}
+		if err := m.Messages(b.catalog); err != nil {
+			return nil, fmt.Errorf("messages of %s: %w", m.Name, err)
+		}
 	}
 	var err error
 	if b.templates, err = parseTemplates(&qrCache{}); err != nil {
@@ -131,15 +153,14 @@ func (b *Box) open() error {
 		db.Close()
 		return err
 	}
-	pads, err := editor.New(editor.Options{DB: db, Log: b.log.With("service", "pads"), Now: b.clock.Now, Limit: b.create.limit,
-		Catalog: b.catalog, BoxName: b.boxName})
+	b.db, b.st, b.people = db, st, ppl
+	svcs, err := b.openServices(db)
 	if err != nil {
 		db.Close()
 		return err
 	}
-	b.db, b.st, b.people, b.pads = db, st, ppl, pads
-	b.handler = b.routes()
-	b.welcome = b.welcomeRoutes()
+	b.services = svcs
+	b.gen.Store(newGeneration(b.routes(), b.welcomeRoutes()))
 	return nil
 }
 
@@ -156,17 +177,67 @@ func (b *Box) HTTPAddr() string {
 
 // ServeHTTP serves the box's HTTPS routes (tests call it without TLS).
 func (b *Box) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b.gate.RLock()
-	h := b.handler
-	defer b.gate.RUnlock()
-	h.ServeHTTP(w, r)
+	b.serve(w, r, func(g *generation) http.Handler { return g.https })
 }
 
 func (b *Box) serveWelcome(w http.ResponseWriter, r *http.Request) {
-	b.gate.RLock()
-	h := b.welcome
-	defer b.gate.RUnlock()
-	h.ServeHTTP(w, r)
+	b.serve(w, r, func(g *generation) http.Handler { return g.welcome })
+}
+
+// serve runs a request inside the current generation, with a context that a
+// restore cancels if the request outlasts its wait (gate.go). Long-lived
+// requests count against the connection caps.
+func (b *Box) serve(w http.ResponseWriter, r *http.Request, handler func(*generation) http.Handler) {
+	long := longLived(r)
+	if long {
+		addr := clientKey(r)
+		switch b.conns.acquire(addr) {
+		case refusedAddr:
+			w.Header().Set("Retry-After", "10")
+			writeError(w, r, http.StatusTooManyRequests, refusedAddr, "too many connections from this address")
+			return
+		case refusedTotal:
+			w.Header().Set("Retry-After", "10")
+			writeError(w, r, http.StatusServiceUnavailable, refusedTotal, "the box has as many connections as it can hold")
+			return
+		}
+		defer b.conns.release(addr)
+	} else {
+		// A slow body holds a goroutine and the generation: bound its time.
+		// A big upload gets time for its size at a slow phone's pace; a
+		// WebSocket's reads have no deadline (its pings keep it honest).
+		d := b.limits.Body
+		if n, ok := b.bigBodies[r.URL.Path]; ok {
+			d += time.Duration(n/b.limits.SlowBytesPerSecond) * time.Second
+		}
+		http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
+	}
+	g, ok := b.enter(r.Context())
+	if !ok {
+		return // the client went away while a restore was swapping the database
+	}
+	defer g.leave()
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	stop := context.AfterFunc(g.all, cancel)
+	defer stop()
+	handler(g).ServeHTTP(w, r.WithContext(ctx))
+}
+
+// enter waits for a generation that takes requests: the current one, or,
+// while a restore swaps the database, the next.
+func (b *Box) enter(ctx context.Context) (*generation, bool) {
+	for {
+		g := b.gen.Load()
+		if g.enter() {
+			return g, true
+		}
+		select {
+		case <-g.next:
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
 }
 
 // Run serves until ctx is done, then lets requests in flight finish (up to
@@ -236,13 +307,14 @@ loop:
 	return err
 }
 
+// server is an HTTP server with the box's limits; every listener gets one.
 func (b *Box) server(h http.Handler, tc *tls.Config) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		TLSConfig:         tc,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    32 << 10,
+		ReadHeaderTimeout: b.limits.Header, // also bounds the TLS handshake
+		IdleTimeout:       b.limits.Idle,
+		MaxHeaderBytes:    b.limits.HeaderBytes,
 		ErrorLog:          slog.NewLogLogger(b.log.Handler(), slog.LevelDebug), // TLS handshake noise from clicked-through warnings
 	}
 }
@@ -314,18 +386,26 @@ func (b *Box) purge() {
 // closes the database, moves the old files aside and the new ones in, and
 // opens again.
 func (b *Box) installRestore(staged string) error {
-	b.closeServices() // ends their long-lived connections, which hold the gate
+	old := b.gen.Load()
+	old.close() // new requests wait for the next generation
+	b.closeServices() // the services end their connections cleanly
+	if left := old.drain(b.limits.Drain); left > 0 {
+		b.log.Warn("restore: requests still running after their context ended", "requests", left)
+	}
 	b.gate.Lock()
 	defer b.gate.Unlock()
+	defer close(old.next)
 	if err := b.db.Close(); err != nil {
+		b.gen.Store(newGeneration(unavailable(), unavailable()))
 		return fmt.Errorf("close database: %w", err)
 	}
 	stamp := b.clock.Now().UTC().Format("20060102-150405")
 	aside, ierr := installStaged(b.cfg.DataDir, staged, stamp)
 	if ierr != nil {
-		b.log.Error("restore: install", "err", ierr)
+		b.log.Error("install the restore", "err", ierr)
 	}
 	if err := b.open(); err != nil {
+		b.gen.Store(newGeneration(unavailable(), unavailable()))
 		return fmt.Errorf("reopen after restore: %w", errors.Join(ierr, err))
 	}
 	certs, err := openCerts(filepath.Join(b.cfg.DataDir, "tls"), b.cfg.Hostname, b.clock.Now())
@@ -344,12 +424,19 @@ func (b *Box) installRestore(staged string) error {
 // closeServices disconnects the services' clients and lets them write what
 // they hold in memory.
 func (b *Box) closeServices() {
-	b.gate.RLock()
-	pads := b.pads
-	b.gate.RUnlock()
-	if err := pads.Close(); err != nil {
-		b.log.Warn("close pads", "err", err)
-	}
+	b.gate.Lock()
+	svcs := b.services
+	b.services = nil
+	b.gate.Unlock()
+	stopServices(svcs, b.log.Warn)
+}
+
+// unavailable answers every request while the box has no database: a
+// restore failed to reopen it (the log says why).
+func unavailable() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusServiceUnavailable, "db", "database unavailable")
+	})
 }
 
 // Close releases the listeners, the services and the database.
@@ -358,10 +445,40 @@ func (b *Box) Close() error {
 	if b.httpLn != nil {
 		b.httpLn.Close()
 	}
+	g := b.gen.Load()
+	g.close()
 	b.closeServices()
+	g.drain(b.limits.Drain)
 	b.gate.Lock()
 	defer b.gate.Unlock()
 	return b.db.Close()
+}
+
+// limits bound what one client can hold: every listener's header timeout and
+// size, a request body's time, and the long-lived connections (WebSockets,
+// event streams) per address and in total.
+type limits struct {
+	Header      time.Duration // to read a request's headers (and the TLS handshake)
+	HeaderBytes int
+	Idle        time.Duration // a keep-alive connection between requests
+	Body        time.Duration // to read a request's body (not WebSockets')
+	Drain       time.Duration // a restore waits this long for requests in flight
+	// SlowBytesPerSecond is the pace a big upload is given time for.
+	SlowBytesPerSecond int64
+	ConnsPerAddr       int
+	Conns              int
+}
+
+// defaultLimits fit a Pi 3B+ with 1 GB on a venue's Wi-Fi: a body of 64 KiB
+// takes well under a second on a slow phone, and a big upload (a backup, an
+// import) gets time for its size at 128 KiB/s; a phone keeps a few tabs
+// open, each with a WebSocket or two; each holds two goroutines and a send
+// queue (512 messages for a pad), so the total stays in the hundreds.
+func defaultLimits() limits {
+	return limits{
+		Header: 10 * time.Second, HeaderBytes: 32 << 10, Idle: 2 * time.Minute, Body: 60 * time.Second,
+		Drain: 10 * time.Second, SlowBytesPerSecond: 128 << 10, ConnsPerAddr: 32, Conns: 1024,
+	}
 }
 
 func portOf(addr string) int {

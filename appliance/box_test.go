@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/coopbox/coopbox/config"
+	pagekit "github.com/coopbox/coopbox/services/page"
 )
 
 // testBox is a whole box in-process on 127.0.0.1:0 with a real data folder.
@@ -34,6 +34,12 @@ type testBox struct {
 
 func startBox(t *testing.T, dir string) *testBox {
 	t.Helper()
+	return startBoxWith(t, dir, mounts(), defaultLimits())
+}
+
+// startBoxWith starts a box with the given services and limits.
+func startBoxWith(t *testing.T, dir string, ms []pagekit.Mount, l limits) *testBox {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = dir
 	cfg.HTTPSAddr = "127.0.0.1:0"
@@ -43,10 +49,11 @@ func startBox(t *testing.T, dir string) *testBox {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	b, err := New(cfg, log)
+	b, err := newBox(cfg, log, ms)
 	if err != nil {
 		t.Fatal(err)
 	}
+	b.limits, b.conns = l, newConnLimiter(l.ConnsPerAddr, l.Conns)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()
@@ -440,27 +447,13 @@ func TestBackupAndRestoreThroughTheBox(t *testing.T) {
 	if padRes.StatusCode != http.StatusCreated {
 		t.Fatalf("create pad: %d", padRes.StatusCode)
 	}
-	u, _ := url.Parse(tb.base)
-	hdr := http.Header{"Origin": {tb.base}}
-	for _, ck := range ana.Jar.Cookies(u) {
-		hdr.Add("Cookie", ck.Name+"="+ck.Value)
-	}
 	wsCtx, wsCancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer wsCancel()
-	ws, _, err := websocket.Dial(wsCtx, "wss"+strings.TrimPrefix(tb.base, "https")+"/pads/ws/"+pad.ID,
-		&websocket.DialOptions{HTTPHeader: hdr, HTTPClient: &http.Client{Transport: ana.Transport}})
+	ws, _, err := tb.dialWS(wsCtx, ana, "/pads/ws/"+pad.ID, nil)
 	if err != nil {
 		t.Fatalf("open the pad's WebSocket: %v", err)
 	}
-	wsClosed := make(chan error, 1)
-	go func() {
-		for {
-			if _, _, err := ws.Read(wsCtx); err != nil {
-				wsClosed <- err
-				return
-			}
-		}
-	}()
+	wsClosed := watchClose(wsCtx, ws)
 
 	r = upload(owner, backup)
 	wantStatus(t, "restore", r, http.StatusAccepted)
@@ -476,7 +469,9 @@ func TestBackupAndRestoreThroughTheBox(t *testing.T) {
 	}
 	select {
 	case err := <-wsClosed:
-		t.Logf("the pad's WebSocket was closed by the restore: %v", err)
+		if err != nil {
+			t.Errorf("the restore cut the pad's WebSocket without a close frame: %v", err)
+		}
 	case <-time.After(5 * time.Second):
 		t.Error("the pad's WebSocket is still open after the restore")
 	}

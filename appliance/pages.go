@@ -2,7 +2,6 @@ package appliance
 
 import (
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/coopbox/coopbox/services/locale"
 	pagekit "github.com/coopbox/coopbox/services/page"
-	"github.com/coopbox/coopbox/services/person"
 	qrcode "github.com/skip2/go-qrcode"
 )
 
@@ -95,11 +93,7 @@ func drawQR(text string) (template.HTML, error) {
 	return template.HTML(b.String()), nil
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { pagekit.JSON(w, status, v) }
 
 // render writes the page named name.
 func (b *Box) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
@@ -222,15 +216,5 @@ func (b *Box) addresses() []joinAddress {
 // requireFacilitator wraps h so that only facilitators reach it. The server
 // decides, whatever the page showed.
 func requireFacilitator(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !person.FromContext(r.Context()).IsFacilitator() {
-			if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/api/") {
-				seeOther(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()))
-				return
-			}
-			writeError(w, r, http.StatusForbidden, "forbidden", "facilitators only")
-			return
-		}
-		h(w, r)
-	}
+	return pagekit.FacilitatorsOnly(h).ServeHTTP
 }

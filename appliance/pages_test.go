@@ -20,6 +20,11 @@ func TestEveryMessageExists(t *testing.T) {
 	if err := pagekit.LoadMessages(cat); err != nil {
 		t.Fatal(err)
 	}
+	for _, m := range mounts() {
+		if err := m.Messages(cat); err != nil {
+			t.Fatal(err)
+		}
+	}
 	keyRe := regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
 	check := func(name string, src []byte) {
 		for _, m := range keyRe.FindAllSubmatch(src, -1) {
@@ -38,11 +43,11 @@ func TestEveryMessageExists(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("layout.html", layout)
-	// Keys built with printf in landing.html.
-	for _, s := range []string{"pads", "calls", "decide"} {
-		for _, k := range []string{"space." + s, "space." + s + ".desc"} {
+	// Keys built with printf in landing.html: each service's card.
+	for _, m := range mounts() {
+		for _, k := range []string{"space." + m.Name, "space." + m.Name + ".desc"} {
 			if !cat.Has(k) {
-				t.Errorf("landing page space %q lacks message %q", s, k)
+				t.Errorf("the landing card of %q lacks message %q", m.Name, k)
 			}
 		}
 	}

@@ -32,10 +32,7 @@ func (b *Box) routes() http.Handler {
 	mux.HandleFunc("GET /coopbox.mobileconfig", b.mobileConfig)
 	mux.HandleFunc("GET /api/me", b.apiMe)
 
-	// Services.
-	mux.Handle("/pads/", b.pads)
-	mux.Handle("/api/pads", b.pads)
-	mux.Handle("/api/pads/", b.pads)
+	mountServices(mux, b.services)
 
 	// Facilitators only.
 	mux.HandleFunc("GET /facilitators", requireFacilitator(b.facilitators))
@@ -52,7 +49,7 @@ func (b *Box) routes() http.Handler {
 	var h http.Handler = mux
 	h = b.needsClaim(h)
 	h = b.people.middleware(h)
-	h = limitBody(64<<10, h, "/admin/restore", "/api/pads/import") // those routes set their own limits
+	h = limitBody(64<<10, b.bigBodies, h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	return secureHeaders(h)
 }
@@ -96,7 +93,7 @@ type landingData struct {
 	WiFi      string
 }
 
-// space is one capability on the landing page; URL is empty until it is built.
+// space is one service's card on the landing page.
 type space struct {
 	Key string // message keys space.<Key> and space.<Key>.desc
 	URL string
@@ -106,9 +103,18 @@ func (b *Box) landing(w http.ResponseWriter, r *http.Request) {
 	p := b.printer(r)
 	b.render(w, r, http.StatusOK, "landing", page{Printer: p, Data: landingData{
 		Addresses: b.addresses(),
-		Spaces:    []space{{"pads", "/pads/"}, {"calls", ""}, {"decide", ""}},
+		Spaces:    b.spaces(),
 		WiFi:      b.cfg.WiFiName,
 	}})
+}
+
+// spaces are the cards of the mounted services, in the order of mounts.
+func (b *Box) spaces() []space {
+	out := make([]space, len(b.mounts))
+	for i, m := range b.mounts {
+		out[i] = space{Key: m.Name, URL: "/" + m.Name + "/"}
+	}
+	return out
 }
 
 func (b *Box) setLang(w http.ResponseWriter, r *http.Request) {

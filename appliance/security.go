@@ -5,10 +5,10 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"slices"
-	"strings"
 	"sync"
 	"time"
+
+	pagekit "github.com/coopbox/coopbox/services/page"
 )
 
 // contentSecurityPolicy allows only the box itself: no CDN, no inline script,
@@ -35,12 +35,16 @@ func secureHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// limitBody caps request bodies at n bytes, except for the routes in
-// bigBodies, whose handlers set their own limit.
-func limitBody(n int64, next http.Handler, bigBodies ...string) http.Handler {
+// limitBody caps request bodies at n bytes, except for the routes (exact
+// paths) of big, which have limits of their own.
+func limitBody(n int64, big map[string]int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil && r.Body != http.NoBody && !slices.Contains(bigBodies, r.URL.Path) {
-			r.Body = http.MaxBytesReader(w, r.Body, n)
+		if r.Body != nil && r.Body != http.NoBody {
+			max, ok := big[r.URL.Path]
+			if !ok {
+				max = n
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, max)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -125,11 +129,5 @@ func (l *rateLimiter) limit(h http.Handler) http.Handler {
 // writeError answers an error in the box's format: JSON for /api/ and for
 // clients that ask for it, a short text otherwise.
 func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
-	if strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get("Accept"), "application/json") {
-		writeJSON(w, status, map[string]string{"error": msg, "code": code})
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(status)
-	fmt.Fprintln(w, msg)
+	pagekit.Error(w, r, status, code, msg)
 }

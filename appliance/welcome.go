@@ -21,7 +21,7 @@ func (b *Box) welcomeRoutes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusFound)
 	})
-	return secureHeaders(http.NewCrossOriginProtection().Handler(limitBody(1<<10, mux)))
+	return secureHeaders(http.NewCrossOriginProtection().Handler(limitBody(1<<10, nil, mux)))
 }
 
 // httpsURL is the HTTPS address of the box under the name the visitor used.

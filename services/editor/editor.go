@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -17,24 +16,29 @@ import (
 	"github.com/coopbox/coopbox/services/locale"
 	"github.com/coopbox/coopbox/services/page"
 	"github.com/coopbox/coopbox/services/person"
-	bolt "go.etcd.io/bbolt"
 )
 
-// Options are what the box gives the pads.
+// Schema is the version of the layout of the "pads" bucket (store.go).
+const Schema = 1
+
+// Mount plugs the pads into the box: URL /pads/ and /api/pads, bucket "pads".
+func Mount() page.Mount {
+	return page.Mount{
+		Name:       "pads",
+		Schema:     Schema,
+		Messages:   LoadMessages,
+		BodyLimits: map[string]int64{"/api/pads/import": maxImportBody},
+		Open:       func(env page.Env) (page.Service, error) { return New(Options{Env: env}) },
+	}
+}
+
+// LoadMessages adds the pads' messages (web/messages.json) to cat.
+func LoadMessages(cat *locale.Catalog) error { return cat.Load(web, "web/messages.json") }
+
+// Options are what the box gives the pads, and the pads' own limits.
 type Options struct {
-	DB     *bolt.DB
-	Log    *slog.Logger
-	Now    func() time.Time // the box's clock
+	page.Env
 	Limits Limits
-	// Limit wraps handlers that create data with the box's rate limit.
-	Limit func(http.Handler) http.Handler
-	// Catalog is the box's message catalog, already holding the shared
-	// page's messages (page.LoadMessages); New adds the pads' own
-	// (web/messages.json). Nil: a catalog of the pads' and the page's
-	// messages only, for tests.
-	Catalog *locale.Catalog
-	// BoxName is the box's name for the page header; nil: "coopbox".
-	BoxName func() string
 }
 
 // Service serves the pads under /pads/ and /api/pads.
@@ -47,30 +51,19 @@ type Service struct {
 	pages  *pages
 }
 
-// New opens the pads' bucket and returns the service.
+// New opens the pads' bucket and returns the service. A nil Catalog (tests)
+// gets one of the layout's and the pads' messages.
 func New(opts Options) (*Service, error) {
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Limit == nil {
-		opts.Limit = func(h http.Handler) http.Handler { return h }
-	}
-	if opts.BoxName == nil {
-		opts.BoxName = func() string { return "coopbox" }
-	}
+	opts.Env = opts.Env.Defaults()
 	if opts.Catalog == nil {
 		opts.Catalog = locale.New()
 		if err := page.LoadMessages(opts.Catalog); err != nil {
 			return nil, err
 		}
-	}
-	// The box opens its services again after a restore, with the same
-	// catalog: the pads' messages are then already there.
-	if !opts.Catalog.Has("pads.title") {
-		if err := opts.Catalog.Load(web, "web/messages.json"); err != nil {
+		if err := LoadMessages(opts.Catalog); err != nil {
 			return nil, err
 		}
 	}
@@ -96,22 +89,22 @@ func New(opts Options) (*Service, error) {
 	s.mux.HandleFunc("GET /pads/{id}", s.editorPage(false))
 	s.mux.HandleFunc("GET /pads/r/{id}", s.editorPage(true))
 	s.mux.Handle("GET /pads/static/{file}", a)
-	s.mux.Handle("GET /pads/ws/{id}", participantsOnly(http.HandlerFunc(s.websocket)))
-	s.mux.Handle("GET /pads/{id}/export/{format}", participantsOnly(http.HandlerFunc(s.export)))
+	s.mux.Handle("GET /pads/ws/{id}", page.ParticipantsOnly(http.HandlerFunc(s.websocket)))
+	s.mux.Handle("GET /pads/{id}/export/{format}", page.ParticipantsOnly(http.HandlerFunc(s.export)))
 	s.mux.HandleFunc("GET /pads/{id}/history/{$}", s.historyList)
 	s.mux.Handle("POST /pads/{id}/history/{$}", opts.Limit(http.HandlerFunc(s.nameVersion)))
 	s.mux.HandleFunc("GET /pads/{id}/history/{seq}", s.showVersion)
 	s.mux.Handle("POST /pads/{id}/history/{seq}/restore", opts.Limit(http.HandlerFunc(s.restoreVersion)))
 	// API (PROTOCOL.md).
-	s.mux.Handle("GET /api/pads", participantsOnly(http.HandlerFunc(s.list)))
-	s.mux.Handle("POST /api/pads", participantsOnly(opts.Limit(http.HandlerFunc(s.create))))
-	s.mux.Handle("POST /api/pads/import", participantsOnly(opts.Limit(http.HandlerFunc(s.importPad))))
-	s.mux.Handle("GET /api/pads/{id}", participantsOnly(http.HandlerFunc(s.get)))
-	s.mux.Handle("PATCH /api/pads/{id}", participantsOnly(opts.Limit(http.HandlerFunc(s.rename))))
-	s.mux.Handle("POST /api/pads/{id}/trash", participantsOnly(opts.Limit(s.setFlag("trashed", true))))
-	s.mux.Handle("POST /api/pads/{id}/restore", participantsOnly(opts.Limit(s.setFlag("trashed", false))))
-	s.mux.Handle("POST /api/pads/{id}/lock", participantsOnly(opts.Limit(s.setFlag("locked", true))))
-	s.mux.Handle("POST /api/pads/{id}/unlock", participantsOnly(opts.Limit(s.setFlag("locked", false))))
+	s.mux.Handle("GET /api/pads", page.ParticipantsOnly(http.HandlerFunc(s.list)))
+	s.mux.Handle("POST /api/pads", page.ParticipantsOnly(opts.Limit(http.HandlerFunc(s.create))))
+	s.mux.Handle("POST /api/pads/import", page.ParticipantsOnly(opts.Limit(http.HandlerFunc(s.importPad))))
+	s.mux.Handle("GET /api/pads/{id}", page.ParticipantsOnly(http.HandlerFunc(s.get)))
+	s.mux.Handle("PATCH /api/pads/{id}", page.ParticipantsOnly(opts.Limit(http.HandlerFunc(s.rename))))
+	s.mux.Handle("POST /api/pads/{id}/trash", page.ParticipantsOnly(opts.Limit(s.setFlag("trashed", true))))
+	s.mux.Handle("POST /api/pads/{id}/restore", page.ParticipantsOnly(opts.Limit(s.setFlag("trashed", false))))
+	s.mux.Handle("POST /api/pads/{id}/lock", page.ParticipantsOnly(opts.Limit(s.setFlag("locked", true))))
+	s.mux.Handle("POST /api/pads/{id}/unlock", page.ParticipantsOnly(opts.Limit(s.setFlag("locked", false))))
 	return s, nil
 }
 
@@ -122,30 +115,6 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serv
 func (s *Service) Close() error {
 	s.hub.close()
 	return nil
-}
-
-// participantsOnly answers 401 to whoever has not picked a display name:
-// every API and the WebSocket need a participant at least (the pages send
-// them to /join instead).
-func participantsOnly(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !person.FromContext(r.Context()).IsParticipant() {
-			apiError(w, http.StatusUnauthorized, "join_first", "pick a display name first")
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// apiError is the box's error format.
-func apiError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg, "code": code})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
 }
 
 func newID(n int) string {
@@ -195,18 +164,18 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) {
 		Template string `json:"template"` // "", "blank", "ag", "charter"
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		apiError(w, http.StatusBadRequest, "bad_json", "malformed request")
+		page.JSONError(w, http.StatusBadRequest, "bad_json", "malformed request")
 		return
 	}
 	title, err := cleanTitle(in.Title)
 	if err != nil {
-		apiError(w, http.StatusBadRequest, "bad_title", err.Error())
+		page.JSONError(w, http.StatusBadRequest, "bad_title", err.Error())
 		return
 	}
 	var initial []byte
 	if in.Template != "" && in.Template != "blank" {
 		if initial, err = templateUpdate(in.Template, locale.Choose(r).String()); err != nil {
-			apiError(w, http.StatusBadRequest, "bad_template", "templates: blank, ag, charter")
+			page.JSONError(w, http.StatusBadRequest, "bad_template", "templates: blank, ag, charter")
 			return
 		}
 	}
@@ -224,10 +193,10 @@ func (s *Service) newPad(w http.ResponseWriter, r *http.Request, title, template
 	}
 	if err != nil {
 		s.opts.Log.Error("create pad", "err", err)
-		apiError(w, http.StatusInternalServerError, "internal", "could not create the pad")
+		page.JSONError(w, http.StatusInternalServerError, "internal", "could not create the pad")
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.view(who, m))
+	page.JSON(w, http.StatusCreated, s.view(who, m))
 }
 
 // list answers the pads not in the trash (?trash=1: those in the trash),
@@ -238,7 +207,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) {
 	all, err := s.st.list()
 	if err != nil {
 		s.opts.Log.Error("list pads", "err", err)
-		apiError(w, http.StatusInternalServerError, "internal", "could not list the pads")
+		page.JSONError(w, http.StatusInternalServerError, "internal", "could not list the pads")
 		return
 	}
 	trash := r.URL.Query().Get("trash") == "1"
@@ -252,17 +221,17 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) {
 	if q := r.URL.Query().Get("q"); q != "" {
 		out = s.search(out, q)
 	}
-	writeJSON(w, http.StatusOK, out)
+	page.JSON(w, http.StatusOK, out)
 }
 
 func (s *Service) get(w http.ResponseWriter, r *http.Request) {
 	who := person.FromContext(r.Context())
 	m, err := s.st.meta(r.PathValue("id"))
 	if err != nil {
-		apiError(w, http.StatusNotFound, "no_pad", "no such pad")
+		page.JSONError(w, http.StatusNotFound, "no_pad", "no such pad")
 		return
 	}
-	writeJSON(w, http.StatusOK, s.view(who, m))
+	page.JSON(w, http.StatusOK, s.view(who, m))
 }
 
 // websocket joins a client to a pad by its id (read and write) or by its
@@ -280,11 +249,11 @@ func (s *Service) websocket(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		apiError(w, http.StatusNotFound, "no_pad", "no such pad")
+		page.JSONError(w, http.StatusNotFound, "no_pad", "no such pad")
 		return
 	}
 	if m.Trashed {
-		apiError(w, http.StatusGone, "trashed", "this pad is in the trash")
+		page.JSONError(w, http.StatusGone, "trashed", "this pad is in the trash")
 		return
 	}
 	if m.Locked && !who.IsFacilitator() {

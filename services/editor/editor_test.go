@@ -19,6 +19,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/coopbox/coopbox/services/editor/ydoc"
+	"github.com/coopbox/coopbox/services/page"
 	"github.com/coopbox/coopbox/services/person"
 	bolt "go.etcd.io/bbolt"
 )
@@ -40,7 +41,7 @@ func startService(t *testing.T, path string, limits Limits) *testService {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: limits})
+	s, err := New(Options{Env: page.Env{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, Limits: limits})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/coopbox/coopbox/services/editor/ydoc"
 	"github.com/coopbox/coopbox/services/locale"
+	"github.com/coopbox/coopbox/services/page"
 )
 
 // Reading a pad on the server, with no browser: the editor page keeps its
@@ -459,7 +460,7 @@ func (s *Service) loadDoc(id string) (*ydoc.Doc, error) {
 func (s *Service) export(w http.ResponseWriter, r *http.Request) {
 	f, ok := exportFormats[r.PathValue("format")]
 	if !ok {
-		apiError(w, http.StatusNotFound, "no_format", "formats: md, html, txt, odt, yjs")
+		page.JSONError(w, http.StatusNotFound, "no_format", "formats: md, html, txt, odt, yjs")
 		return
 	}
 	id := r.PathValue("id")
@@ -470,13 +471,13 @@ func (s *Service) export(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil || m.Trashed {
-		apiError(w, http.StatusNotFound, "no_pad", "no such pad")
+		page.JSONError(w, http.StatusNotFound, "no_pad", "no such pad")
 		return
 	}
 	d, err := s.loadDoc(id)
 	if err != nil {
 		s.opts.Log.Error("export", "pad", id, "err", err)
-		apiError(w, http.StatusInternalServerError, "internal", "could not read the pad")
+		page.JSONError(w, http.StatusInternalServerError, "internal", "could not read the pad")
 		return
 	}
 	var body []byte
@@ -492,7 +493,7 @@ func (s *Service) export(w http.ResponseWriter, r *http.Request) {
 	case "odt":
 		if body, err = exportODT(m.Title, readPad(d), m.Updated); err != nil {
 			s.opts.Log.Error("export odt", "pad", id, "err", err)
-			apiError(w, http.StatusInternalServerError, "internal", "could not write the file")
+			page.JSONError(w, http.StatusInternalServerError, "internal", "could not write the file")
 			return
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/coopbox/coopbox/services/editor/ydoc"
+	"github.com/coopbox/coopbox/services/page"
 )
 
 // tiptapDoc is the pad testdata/tiptapdoc.mjs builds with the editor's own
@@ -152,8 +153,12 @@ func TestExportOverHTTP(t *testing.T) {
 	if err := back.ApplyUpdate([]byte(body)); code != 200 || err != nil || exportText(readPad(back)) != exportText(readPad(d)) {
 		t.Errorf("yjs export does not load back: %d %v", code, err)
 	}
-	if code, _, _ = get("/pads/"+p.ID+"/export/md", "anonymous"); code != http.StatusUnauthorized {
-		t.Errorf("anonymous export: %d, want 401", code)
+	req, _ := http.NewRequest("GET", ts.srv.URL+"/pads/"+p.ID+"/export/md", nil)
+	req.Header.Set("X-Test-Role", "anonymous")
+	if res, err := http.DefaultTransport.RoundTrip(req); err != nil {
+		t.Fatal(err)
+	} else if res.Body.Close(); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != page.JoinURL("/pads/"+p.ID+"/export/md") {
+		t.Errorf("anonymous export: %d to %q, want 303 to the join page", res.StatusCode, res.Header.Get("Location"))
 	}
 	if code, _, _ = get("/pads/"+p.ID+"/export/exe", ""); code != http.StatusNotFound {
 		t.Errorf("unknown format: %d, want 404", code)

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/coopbox/coopbox/services/editor/ydoc"
+	"github.com/coopbox/coopbox/services/page"
 	"github.com/coopbox/coopbox/services/person"
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
@@ -43,7 +44,7 @@ type diffLine struct {
 func (s *Service) historyPad(w http.ResponseWriter, r *http.Request) (padMeta, bool) {
 	who := person.FromContext(r.Context())
 	if !who.IsParticipant() {
-		http.Redirect(w, r, "/join?next="+r.URL.Path, http.StatusSeeOther)
+		http.Redirect(w, r, page.JoinURL(r.URL.RequestURI()), http.StatusSeeOther)
 		return padMeta{}, false
 	}
 	m, err := s.st.meta(r.PathValue("id"))

@@ -18,6 +18,7 @@ import (
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/commonmark"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/strikethrough"
 	"github.com/coopbox/coopbox/services/editor/ydoc"
+	"github.com/coopbox/coopbox/services/page"
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	gast "github.com/yuin/goldmark/ast"
@@ -36,6 +37,9 @@ import (
 
 // maxImport bounds an imported file: a very long AG report is 200 KB.
 const maxImport = 2 << 20
+
+// maxImportBody is the import form's whole body: the file and its fields.
+const maxImportBody = maxImport + 64<<10
 
 var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
 
@@ -411,20 +415,20 @@ func templateUpdate(name, lang string) ([]byte, error) {
 // Markdown (.md, .markdown), HTML (.html, .htm) or text (.txt). The title is
 // the form's "title", else the file's name.
 func (s *Service) importPad(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxImport+64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, maxImportBody)
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
-		apiError(w, http.StatusBadRequest, "no_file", "send the file in the form field \"file\" (at most 2 MiB)")
+		page.JSONError(w, http.StatusBadRequest, "no_file", "send the file in the form field \"file\" (at most 2 MiB)")
 		return
 	}
 	defer file.Close()
 	src, err := io.ReadAll(io.LimitReader(file, maxImport+1))
 	if err != nil || len(src) > maxImport {
-		apiError(w, http.StatusRequestEntityTooLarge, "too_large", "a file to import has at most 2 MiB")
+		page.JSONError(w, http.StatusRequestEntityTooLarge, "too_large", "a file to import has at most 2 MiB")
 		return
 	}
 	if !utf8.Valid(src) {
-		apiError(w, http.StatusBadRequest, "not_utf8", "the file is not UTF-8 text")
+		page.JSONError(w, http.StatusBadRequest, "not_utf8", "the file is not UTF-8 text")
 		return
 	}
 	ext := strings.ToLower(filepath.Ext(hdr.Filename))
@@ -437,12 +441,12 @@ func (s *Service) importPad(w http.ResponseWriter, r *http.Request) {
 	case ".txt", ".text":
 		update, err = importText(src)
 	default:
-		apiError(w, http.StatusBadRequest, "bad_format", "import .md, .html or .txt files")
+		page.JSONError(w, http.StatusBadRequest, "bad_format", "import .md, .html or .txt files")
 		return
 	}
 	if err != nil {
 		s.opts.Log.Warn("import", "file", hdr.Filename, "err", err)
-		apiError(w, http.StatusBadRequest, "bad_file", "the file could not be read")
+		page.JSONError(w, http.StatusBadRequest, "bad_file", "the file could not be read")
 		return
 	}
 	title := r.FormValue("title")
@@ -450,7 +454,7 @@ func (s *Service) importPad(w http.ResponseWriter, r *http.Request) {
 		title = strings.TrimSuffix(filepath.Base(hdr.Filename), filepath.Ext(hdr.Filename))
 	}
 	if title, err = cleanTitle(title); err != nil {
-		apiError(w, http.StatusBadRequest, "bad_title", err.Error())
+		page.JSONError(w, http.StatusBadRequest, "bad_title", err.Error())
 		return
 	}
 	s.newPad(w, r, title, "", update)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/coopbox/coopbox/services/page"
 	"github.com/coopbox/coopbox/services/person"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/text/runes"
@@ -87,14 +88,14 @@ func (h *hub) kick(id string) {
 func (s *Service) padError(w http.ResponseWriter, what string, err error) {
 	switch {
 	case errors.Is(err, errNoPad):
-		apiError(w, http.StatusNotFound, "no_pad", "no such pad")
+		page.JSONError(w, http.StatusNotFound, "no_pad", "no such pad")
 	case errors.Is(err, errForbidden):
-		apiError(w, http.StatusForbidden, "forbidden", "you may not do this")
+		page.JSONError(w, http.StatusForbidden, "forbidden", "you may not do this")
 	case errors.Is(err, errTrashed):
-		apiError(w, http.StatusGone, "trashed", "this pad is in the trash")
+		page.JSONError(w, http.StatusGone, "trashed", "this pad is in the trash")
 	default:
 		s.opts.Log.Error(what, "err", err)
-		apiError(w, http.StatusInternalServerError, "internal", "could not change the pad")
+		page.JSONError(w, http.StatusInternalServerError, "internal", "could not change the pad")
 	}
 }
 
@@ -104,12 +105,12 @@ func (s *Service) rename(w http.ResponseWriter, r *http.Request) {
 		Title string `json:"title"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		apiError(w, http.StatusBadRequest, "bad_json", "malformed request")
+		page.JSONError(w, http.StatusBadRequest, "bad_json", "malformed request")
 		return
 	}
 	title, err := cleanTitle(in.Title)
 	if err != nil {
-		apiError(w, http.StatusBadRequest, "bad_title", err.Error())
+		page.JSONError(w, http.StatusBadRequest, "bad_title", err.Error())
 		return
 	}
 	m, err := s.st.updateMeta(r.PathValue("id"), func(m *padMeta) error {
@@ -127,7 +128,7 @@ func (s *Service) rename(w http.ResponseWriter, r *http.Request) {
 		s.padError(w, "rename pad", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.view(who, m))
+	page.JSON(w, http.StatusOK, s.view(who, m))
 }
 
 // setFlag trashes, restores, locks or unlocks a pad.
@@ -160,7 +161,7 @@ func (s *Service) setFlag(flag string, on bool) http.HandlerFunc {
 			s.hub.kick(id)
 		}
 		s.opts.Log.Info("pad "+flag, "pad", id, "on", on, "by", who.Name)
-		writeJSON(w, http.StatusOK, s.view(who, m))
+		page.JSON(w, http.StatusOK, s.view(who, m))
 	}
 }
 

@@ -179,7 +179,7 @@ func (s *Service) editorPage(readOnlyLink bool) http.HandlerFunc {
 		p := s.printer(r)
 		who := person.FromContext(r.Context())
 		if !who.IsParticipant() {
-			http.Redirect(w, r, "/join?next="+r.URL.EscapedPath(), http.StatusSeeOther)
+			http.Redirect(w, r, page.JoinURL(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 		room := r.PathValue("id")
@@ -225,7 +225,7 @@ var listScriptKeys = []string{
 func (s *Service) listPage(w http.ResponseWriter, r *http.Request) {
 	who := person.FromContext(r.Context())
 	if !who.IsParticipant() {
-		http.Redirect(w, r, "/join?next=/pads/", http.StatusSeeOther)
+		http.Redirect(w, r, page.JoinURL("/pads/"), http.StatusSeeOther)
 		return
 	}
 	p := s.printer(r)
