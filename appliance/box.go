@@ -387,7 +387,7 @@ func (b *Box) purge() {
 // opens again.
 func (b *Box) installRestore(staged string) error {
 	old := b.gen.Load()
-	old.close() // new requests wait for the next generation
+	old.close()       // new requests wait for the next generation
 	b.closeServices() // the services end their connections cleanly
 	if left := old.drain(b.limits.Drain); left > 0 {
 		b.log.Warn("restore: requests still running after their context ended", "requests", left)
