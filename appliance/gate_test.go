@@ -211,9 +211,15 @@ func TestConnectionCaps(t *testing.T) {
 	if _, res, err := tb.dialWS(ctx, a, path, nil); err == nil || res == nil || res.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("third connection from one address: %v, %v; want 429", err, res)
 	}
-	ws, _, err := tb.dialWS(ctx, b, path, nil)
+	// From another address, and with no Origin header: a program that is not
+	// a browser (PROTOCOL.md says why it is accepted), while a page
+	// elsewhere is refused.
+	if _, res, err := tb.dialWS(ctx, b, path, http.Header{"Origin": {"https://evil.example"}}); err == nil || res == nil || res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a connection from another origin: %v, %v; want 403", err, res)
+	}
+	ws, _, err := tb.dialWS(ctx, b, path, http.Header{})
 	if err != nil {
-		t.Fatalf("a connection from another address: %v", err)
+		t.Fatalf("a connection from another address with no Origin: %v", err)
 	}
 	open = append(open, ws)
 	if _, res, err := tb.dialWS(ctx, b, path, nil); err == nil || res == nil || res.StatusCode != http.StatusServiceUnavailable {
