@@ -1,4 +1,7 @@
-package appliance
+// Package mdns makes the box findable as <hostname>.local: it answers
+// multicast DNS (RFC 6762) for its A records and its DNS-SD HTTPS service
+// (RFC 6763), and announces its addresses when they change.
+package mdns
 
 import (
 	"context"
@@ -12,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/mdns"
+	hmdns "github.com/hashicorp/mdns"
 	"github.com/miekg/dns"
 	"golang.org/x/net/ipv4"
 )
@@ -144,7 +147,7 @@ func (z *mdnsZone) txt() dns.RR {
 	}
 }
 
-// mdnsAnnouncer answers multicast DNS for the box on every up,
+// Announcer answers multicast DNS for the box on every up,
 // multicast-capable, non-loopback interface that has an IPv4 address: one
 // hashicorp/mdns server per interface, each answering with that interface's
 // own addresses. It polls the interfaces and restarts a server whose
@@ -155,27 +158,28 @@ func (z *mdnsZone) txt() dns.RR {
 // queries that arrive on the other interfaces and answers them with its own
 // addresses. A box on Ethernet and Wi-Fi at once thus tells a phone both
 // addresses. Only one interface (the usual case) is served exactly.
-type mdnsAnnouncer struct {
+type Announcer struct {
 	hostname string
 	port     int
 	log      *slog.Logger
 	poll     time.Duration
 }
 
-func newMDNSAnnouncer(hostname string, port int, log *slog.Logger) *mdnsAnnouncer {
-	return &mdnsAnnouncer{hostname: hostname, port: port, log: log, poll: mdnsPoll}
+// New returns the announcer of hostname serving HTTPS on port.
+func New(hostname string, port int, log *slog.Logger) *Announcer {
+	return &Announcer{hostname: hostname, port: port, log: log, poll: mdnsPoll}
 }
 
 // mdnsLink is an interface the announcer serves.
 type mdnsLink struct {
 	ifi    net.Interface
-	addrs  []netip.Addr // sorted IPv4 addresses
-	server *mdns.Server // nil when listening failed: retried when the addresses change
+	addrs  []netip.Addr  // sorted IPv4 addresses
+	server *hmdns.Server // nil when listening failed: retried when the addresses change
 }
 
 // Run serves until ctx is done, then closes every server and returns nil.
 // Trouble with one interface is logged and does not stop the others.
-func (a *mdnsAnnouncer) Run(ctx context.Context) error {
+func (a *Announcer) Run(ctx context.Context) error {
 	var announcing sync.WaitGroup
 	links := map[string]*mdnsLink{}
 	defer func() {
@@ -201,7 +205,7 @@ func (a *mdnsAnnouncer) Run(ctx context.Context) error {
 }
 
 // update makes links match the interfaces of the moment.
-func (a *mdnsAnnouncer) update(ctx context.Context, links map[string]*mdnsLink, libLog *log.Logger, announcing *sync.WaitGroup) {
+func (a *Announcer) update(ctx context.Context, links map[string]*mdnsLink, libLog *log.Logger, announcing *sync.WaitGroup) {
 	current, err := mdnsInterfaces()
 	if err != nil {
 		a.log.Warn("mdns: list interfaces", "err", err)
@@ -220,7 +224,7 @@ func (a *mdnsAnnouncer) update(ctx context.Context, links map[string]*mdnsLink, 
 		}
 		links[name] = l
 		zone := newMDNSZone(a.hostname, a.port, l.addrs)
-		l.server, err = mdns.NewServer(&mdns.Config{Zone: zone, Iface: &l.ifi, Logger: libLog})
+		l.server, err = hmdns.NewServer(&hmdns.Config{Zone: zone, Iface: &l.ifi, Logger: libLog})
 		if err != nil {
 			a.log.Warn("mdns: listen", "interface", name, "err", err)
 			continue
@@ -274,7 +278,7 @@ func mdnsInterfaces() (map[string]*mdnsLink, error) {
 // apart (RFC 6762 §8.3), so that phones that cached an old address of the
 // box replace it (the records carry the cache-flush bit). hashicorp/mdns
 // only answers questions, so this uses a socket of its own.
-func (a *mdnsAnnouncer) announce(ctx context.Context, ifi *net.Interface, zone *mdnsZone) {
+func (a *Announcer) announce(ctx context.Context, ifi *net.Interface, zone *mdnsZone) {
 	msg := &dns.Msg{
 		MsgHdr: dns.MsgHdr{Response: true, Authoritative: true},
 		Answer: zone.aRecords(),
