@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coopbox/coopbox/appliance/mdns"
 	"github.com/coopbox/coopbox/config"
 	"github.com/coopbox/coopbox/services/locale"
 	pagekit "github.com/coopbox/coopbox/services/page"
@@ -270,7 +271,7 @@ func (b *Box) Run(ctx context.Context) error {
 	if b.cfg.MDNS {
 		wg.Go(func() {
 			port := portOf(b.HTTPSAddr())
-			if err := newMDNSAnnouncer(b.cfg.Hostname, port, b.log).Run(ctx); err != nil {
+			if err := mdns.New(b.cfg.Hostname, port, b.log).Run(ctx); err != nil {
 				b.log.Error("mdns stopped", "err", err)
 			}
 		})

@@ -16,7 +16,7 @@
 //	admin.go     the facilitator's status page, backup download, restore upload
 //	security.go  headers, CSP, body limits, rate limits
 //	web/         templates, messages.json (fr, en), static files; embedded
-//	mdns.go      the multicast DNS zone and announcer
+//	mdns/        the multicast DNS responder, one network at a time
 //	backup.go    hot backup, check and restore
 //	clock.go     the box's idea of the time on a Pi without a battery clock
 //	screen.go    the HDMI screen: name, Wi-Fi, addresses and a QR code on /dev/fb0
