@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coopbox/coopbox/appliance/screen"
 	"github.com/coopbox/coopbox/config"
 	"github.com/coopbox/coopbox/services/editor"
 	"github.com/coopbox/coopbox/services/locale"
@@ -194,7 +195,7 @@ func (b *Box) Run(ctx context.Context) error {
 	wg.Go(func() { b.every(ctx, 5*time.Minute, b.saveClock) })
 	wg.Go(func() { b.every(ctx, time.Hour, b.purge) })
 	if b.cfg.Screen != "" {
-		wg.Go(func() { runScreen(ctx, b.cfg.Screen, b.screenInfo, b.log) })
+		wg.Go(func() { screen.Run(ctx, b.cfg.Screen, b.screenInfo, b.log) })
 	}
 	if b.cfg.MDNS {
 		wg.Go(func() {
@@ -262,11 +263,11 @@ func (b *Box) every(ctx context.Context, d time.Duration, f func()) {
 
 // screenInfo is what the HDMI screen shows: the box's name, the Wi-Fi, the
 // addresses (the first, <hostname>.local, in the QR code).
-func (b *Box) screenInfo() screenInfo {
+func (b *Box) screenInfo() screen.Info {
 	b.gate.RLock()
 	name := b.boxName()
 	b.gate.RUnlock()
-	in := screenInfo{Name: name, WiFi: b.cfg.WiFiName}
+	in := screen.Info{Name: name, WiFi: b.cfg.WiFiName}
 	for i, a := range b.addresses() {
 		if i == 0 {
 			in.URL = a.URL

@@ -19,7 +19,7 @@
 //	mdns.go      the multicast DNS zone and announcer
 //	backup.go    hot backup, check and restore
 //	clock.go     the box's idea of the time on a Pi without a battery clock
-//	screen.go    the HDMI screen: name, Wi-Fi, addresses and a QR code on /dev/fb0
+//	screen/      package screen: the HDMI screen (name, Wi-Fi, addresses, QR code on /dev/fb0)
 //
 // The data folder (default ./coopbox-data, /perm/coopbox on the box):
 //

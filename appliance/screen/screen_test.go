@@ -1,4 +1,4 @@
-package appliance
+package screen
 
 import (
 	"encoding/binary"
@@ -11,7 +11,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 )
 
-var screenSample = screenInfo{Name: "Tiers-lieu La Fabrique", WiFi: "Fabrique-Invités",
+var screenSample = Info{Name: "Tiers-lieu La Fabrique", WiFi: "Fabrique-Invités",
 	URL: "https://coopbox.local/", Others: []string{"https://192.168.1.20/"}}
 
 // TestScreenQRCode renders the join screen at two HDMI sizes and a portrait
