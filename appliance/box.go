@@ -128,6 +128,10 @@ func (b *Box) open() error {
 		}
 	}
 	ppl, err := newPeople(st, b.clock)
+	if err == nil {
+		ppl.updatePasswordFile = b.cfg.GokrazyPasswordFile
+		_, err = ppl.ensureClaimCode()
+	}
 	if err != nil {
 		db.Close()
 		return err
@@ -188,6 +192,7 @@ func (b *Box) Run(ctx context.Context) error {
 		servers = append(servers, s)
 		go func() { errc <- s.Serve(b.httpLn) }()
 	}
+	b.announce()
 	b.log.Info("coopbox serving", "version", b.cfg.Version, "https", "https://"+b.HTTPSAddr(), "http", b.HTTPAddr(), "data", b.cfg.DataDir)
 
 	var wg sync.WaitGroup
@@ -262,12 +267,13 @@ func (b *Box) every(ctx context.Context, d time.Duration, f func()) {
 }
 
 // screenInfo is what the HDMI screen shows: the box's name, the Wi-Fi, the
-// addresses (the first, <hostname>.local, in the QR code).
+// addresses (the first in the QR code) and, until the box is claimed, the
+// claim code.
 func (b *Box) screenInfo() screen.Info {
 	b.gate.RLock()
 	name := b.boxName()
 	b.gate.RUnlock()
-	in := screen.Info{Name: name, WiFi: b.cfg.WiFiName}
+	in := screen.Info{Name: name, WiFi: b.cfg.WiFiName, ClaimCode: b.ClaimCode()}
 	for i, a := range b.addresses() {
 		if i == 0 {
 			in.URL = a.URL

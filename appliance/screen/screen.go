@@ -33,10 +33,14 @@ type Info struct {
 	WiFi   string
 	URL    string   // the address in the QR code
 	Others []string // other addresses, as text
+	// ClaimCode is the code that claiming the box asks for, shown in large
+	// digits beside the QR code until the box is claimed ("" after).
+	ClaimCode string
 }
 
 func (a Info) equal(b Info) bool {
-	return a.Name == b.Name && a.WiFi == b.WiFi && a.URL == b.URL && slices.Equal(a.Others, b.Others)
+	return a.Name == b.Name && a.WiFi == b.WiFi && a.URL == b.URL && slices.Equal(a.Others, b.Others) &&
+		a.ClaimCode == b.ClaimCode
 }
 
 // Run draws info on the framebuffer at path every time it changes,
@@ -169,7 +173,7 @@ func screenLayout(w, h, modules int) (qr image.Rectangle, module int) {
 	return image.Rect(x, y, x+side, y+side), module
 }
 
-// renderScreen draws the screen: name, how to join, QR code.
+// renderScreen draws the screen: name, claim code, how to join, QR code.
 func renderScreen(w, h int, in Info) (*image.RGBA, error) {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
@@ -231,6 +235,12 @@ func renderScreen(w, h int, in Info) (*image.RGBA, error) {
 	}
 	text(in.Name, unit*2, true, ink)
 	y += unit / 2
+	if in.ClaimCode != "" {
+		text("Code de mise en route · Setup code", unit*3/4, false, ink)
+		y += unit * 3 / 4 // the baseline of large digits, below the line above
+		text(in.ClaimCode, unit*3/2, true, accent)
+		y += unit / 2
+	}
 	if in.WiFi != "" {
 		text("Wi-Fi : "+in.WiFi, unit, false, ink)
 	}
