@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,4 +226,32 @@ func (b *Box) announce() {
 	if _, err := f.WriteString(msg.String()); err != nil {
 		b.log.Warn("console", "err", err)
 	}
+}
+
+// changeUpdatePassword sets a new update password from the administration
+// page (the one chosen at claim was lost, or has been given to someone who
+// should no longer have it), confirmed by the facilitator's passphrase.
+func (b *Box) changeUpdatePassword(w http.ResponseWriter, r *http.Request) {
+	st := b.adminStatus()
+	if b.cfg.GokrazyPasswordFile == "" {
+		b.fail(w, r, "admin", errNotFound, st)
+		return
+	}
+	current := r.PostFormValue("current")
+	pw, err := checkUpdatePassword(r.PostFormValue("update_password"), current)
+	if err == nil {
+		err = b.people.checkOwnPassphrase(sessionFrom(r), current)
+	}
+	if err == nil {
+		if err = writeSecretFile(b.cfg.GokrazyPasswordFile, []byte(pw+"\n")); err != nil {
+			err = fmt.Errorf("write the update password: %w", err)
+		}
+	}
+	if err != nil {
+		b.fail(w, r, "admin", err, st)
+		return
+	}
+	b.log.Info("update password changed", "by", sessionFrom(r).Name)
+	st.UpdatePasswordSaved = true
+	b.render(w, r, http.StatusOK, "admin", page{Data: st})
 }

@@ -124,28 +124,65 @@ func TestClaimWritesUpdatePassword(t *testing.T) {
 	if other := regexp.MustCompile(`name="update_password"[^>]*value="([a-z2-9-]+)"`).FindStringSubmatch(get("/claim")); other == nil || other[1] == m[1] {
 		t.Errorf("two claim forms proposed the same update password %q", m[1])
 	}
-	post := func(f url.Values) int {
+	var cookie string // the owner's session, once claimed
+	post := func(path string, f url.Values) int {
 		rec := httptest.NewRecorder()
-		req := httptest.NewRequest("POST", "https://"+b.HTTPSAddr()+"/claim", strings.NewReader(f.Encode()))
+		req := httptest.NewRequest("POST", "https://"+b.HTTPSAddr()+path, strings.NewReader(f.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Cookie", cookie)
 		b.ServeHTTP(rec, req)
+		if c := rec.Result().Cookies(); len(c) > 0 {
+			cookie = c[0].Name + "=" + c[0].Value
+		}
 		return rec.Code
 	}
 	f := url.Values{"box": {"Salle"}, "name": {"Camille"}, "passphrase": {ownerPass}, "again": {ownerPass},
 		"code": {b.ClaimCode()}, "update_password": {ownerPass}}
-	if status := post(f); status != http.StatusBadRequest {
+	if status := post("/claim", f); status != http.StatusBadRequest {
 		t.Errorf("update password = passphrase: status %d, want 400", status)
 	}
 	if _, err := os.Stat(pwFile); err == nil {
 		t.Fatal("a refused claim wrote the update password")
 	}
 	f.Set("update_password", " "+m[1]+" ")
-	if status := post(f); status != http.StatusSeeOther {
+	if status := post("/claim", f); status != http.StatusSeeOther {
 		t.Fatalf("claim: status %d, want 303", status)
 	}
 	got, err := os.ReadFile(pwFile)
 	if err != nil || string(got) != m[1]+"\n" {
 		t.Errorf("%s holds %q (%v), want %q", pwFile, got, err, m[1])
+	}
+
+	// Later, the administration page changes it, with the passphrase.
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "https://"+b.HTTPSAddr()+"/admin", nil)
+	req.Header.Set("Cookie", cookie)
+	b.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `action="/admin/update-password"`) {
+		t.Fatalf("the administration page offers no new update password: %d %.300s", rec.Code, rec.Body.String())
+	}
+	change := url.Values{"update_password": {"un autre mot de passe"}, "current": {"pas la bonne phrase"}}
+	if status := post("/admin/update-password", change); status != http.StatusUnauthorized {
+		t.Errorf("change with a wrong passphrase: status %d, want 401", status)
+	}
+	change.Set("current", ownerPass)
+	change.Set("update_password", ownerPass)
+	if status := post("/admin/update-password", change); status != http.StatusBadRequest {
+		t.Errorf("change to the passphrase: status %d, want 400", status)
+	}
+	if got, _ := os.ReadFile(pwFile); string(got) != m[1]+"\n" {
+		t.Fatalf("refused changes wrote %q", got)
+	}
+	change.Set("update_password", "un autre mot de passe")
+	if status := post("/admin/update-password", change); status != http.StatusOK {
+		t.Errorf("change: status %d, want 200", status)
+	}
+	if got, _ := os.ReadFile(pwFile); string(got) != "un autre mot de passe\n" {
+		t.Errorf("after the change %s holds %q", pwFile, got)
+	}
+	cookie = ""
+	if status := post("/admin/update-password", change); status != http.StatusForbidden {
+		t.Errorf("change without a session: status %d, want 403", status)
 	}
 }
 

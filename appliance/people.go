@@ -470,6 +470,27 @@ func (p *people) changePassphrase(s *session, current, pass, again string) error
 	})
 }
 
+// checkOwnPassphrase checks the passphrase of the account of session s,
+// which confirms a sensitive change.
+func (p *people) checkOwnPassphrase(s *session, pass string) error {
+	if s == nil || s.AccountID == "" {
+		return errForbidden
+	}
+	var acct account
+	err := p.st.db.View(func(tx *bolt.Tx) error {
+		var err error
+		acct, err = getJSON[account](p.st.box(tx, bucketAccounts), []byte(s.AccountID))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if acct.Revoked || !checkPassphrase(acct.Hash, pass) {
+		return errBadCredentials
+	}
+	return nil
+}
+
 // endSessionsTx deletes every session of an account but keep (may be "").
 func (p *people) endSessionsTx(tx *bolt.Tx, accountID, keep string) error {
 	sessions := p.st.box(tx, bucketSessions)

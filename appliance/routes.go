@@ -49,6 +49,7 @@ func (b *Box) routes() http.Handler {
 	mux.HandleFunc("GET /api/status", requireFacilitator(b.apiStatus))
 	mux.HandleFunc("GET /admin/backup", requireFacilitator(b.downloadBackup))
 	mux.HandleFunc("POST /admin/restore", requireFacilitator(b.uploadRestore))
+	mux.HandleFunc("POST /admin/update-password", requireFacilitator(b.signin.limit(http.HandlerFunc(b.changeUpdatePassword)).ServeHTTP))
 
 	var h http.Handler = mux
 	h = b.needsClaim(h)
