@@ -11,6 +11,7 @@
 //	certs.go     the certificate authority and the leaf certificate
 //	welcome.go   the plain-HTTP welcome page
 //	people.go    accounts, sessions, the session cookie, the who-is-asking middleware
+//	claim.go     the first boot: the claim code, gokrazy's update password
 //	routes.go    every HTTPS route; landing, claim, sign-in, join, invitations, card
 //	pages.go     templates, the message catalog, errors mapped to HTTP status
 //	admin.go     the facilitator's status page, backup download, restore upload
