@@ -290,3 +290,30 @@ func TestBoxAddresses(t *testing.T) {
 		t.Errorf("addresses on every interface = %q, want %q", got, wantAll)
 	}
 }
+
+// BenchmarkWrongClaimCode: how fast the box refuses wrong claim codes, from
+// addresses the rate limiter has not seen (an attacker with a whole IPv6
+// prefix), without TLS: the bound claim.go's comment relies on.
+func BenchmarkWrongClaimCode(b *testing.B) {
+	cfg := config.Default()
+	cfg.DataDir = b.TempDir()
+	cfg.HTTPSAddr, cfg.HTTPAddr = "127.0.0.1:0", ""
+	box, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer box.Close()
+	body := url.Values{"box": {"x"}, "name": {"y"}, "passphrase": {ownerPass}, "again": {ownerPass}, "code": {"1111 1111 1111"}}.Encode()
+	i := 0
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "https://127.0.0.1/claim", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.RemoteAddr = net.JoinHostPort(net.IPv4(10, byte(i>>16), byte(i>>8), byte(i)).String(), "1")
+		i++
+		rec := httptest.NewRecorder()
+		box.ServeHTTP(rec, req)
+		if rec.Code != http.StatusForbidden {
+			b.Fatalf("status %d, want 403", rec.Code)
+		}
+	}
+}
