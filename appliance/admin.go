@@ -32,6 +32,11 @@ type status struct {
 	DBSize      int64     `json:"databaseBytes"`
 	Connected   int       `json:"peopleConnected"`
 	Fingerprint string    `json:"caFingerprint"`
+
+	// The administration page only: a proposal for a new gokrazy update
+	// password when the box writes one (claim.go), and whether one was saved.
+	NewUpdatePassword   string `json:"-"`
+	UpdatePasswordSaved bool   `json:"-"`
 }
 
 func (b *Box) status() status {
@@ -84,7 +89,16 @@ func residentBytes() int64 {
 }
 
 func (b *Box) admin(w http.ResponseWriter, r *http.Request) {
-	b.render(w, r, http.StatusOK, "admin", page{Data: b.status()})
+	b.render(w, r, http.StatusOK, "admin", page{Data: b.adminStatus()})
+}
+
+// adminStatus is the status as the administration page shows it.
+func (b *Box) adminStatus() status {
+	s := b.status()
+	if b.cfg.GokrazyPasswordFile != "" {
+		s.NewUpdatePassword = newUpdatePassword()
+	}
+	return s
 }
 
 func (b *Box) apiStatus(w http.ResponseWriter, r *http.Request) {

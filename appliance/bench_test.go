@@ -24,7 +24,7 @@ func BenchmarkLandingPage(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer box.Close()
-	if _, err := box.people.claim("Banc", "Camille", ownerPass, ownerPass); err != nil {
+	if _, err := box.people.claim(claimRequest{Box: "Banc", Name: "Camille", Passphrase: ownerPass, Again: ownerPass, Code: box.ClaimCode()}); err != nil {
 		b.Fatal(err)
 	}
 	s, err := box.people.join(nil, "Ana")

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/coopbox/coopbox/appliance/mdns"
+	"github.com/coopbox/coopbox/appliance/screen"
 	"github.com/coopbox/coopbox/config"
 	"github.com/coopbox/coopbox/services/locale"
 	pagekit "github.com/coopbox/coopbox/services/page"
@@ -150,6 +151,10 @@ func (b *Box) open() error {
 		}
 	}
 	ppl, err := newPeople(st, b.clock)
+	if err == nil {
+		ppl.updatePasswordFile = b.cfg.GokrazyPasswordFile
+		_, err = ppl.ensureClaimCode()
+	}
 	if err != nil {
 		db.Close()
 		return err
@@ -259,6 +264,7 @@ func (b *Box) Run(ctx context.Context) error {
 		servers = append(servers, s)
 		go func() { errc <- s.Serve(b.httpLn) }()
 	}
+	b.announce()
 	b.log.Info("coopbox serving", "version", b.cfg.Version, "https", "https://"+b.HTTPSAddr(), "http", b.HTTPAddr(), "data", b.cfg.DataDir)
 
 	var wg sync.WaitGroup
@@ -266,7 +272,7 @@ func (b *Box) Run(ctx context.Context) error {
 	wg.Go(func() { b.every(ctx, 5*time.Minute, b.saveClock) })
 	wg.Go(func() { b.every(ctx, time.Hour, b.purge) })
 	if b.cfg.Screen != "" {
-		wg.Go(func() { runScreen(ctx, b.cfg.Screen, b.screenInfo, b.log) })
+		wg.Go(func() { screen.Run(ctx, b.cfg.Screen, b.screenInfo, b.log) })
 	}
 	if b.cfg.MDNS {
 		wg.Go(func() {
@@ -334,12 +340,13 @@ func (b *Box) every(ctx context.Context, d time.Duration, f func()) {
 }
 
 // screenInfo is what the HDMI screen shows: the box's name, the Wi-Fi, the
-// addresses (the first, <hostname>.local, in the QR code).
-func (b *Box) screenInfo() screenInfo {
+// addresses (the first in the QR code) and, until the box is claimed, the
+// claim code.
+func (b *Box) screenInfo() screen.Info {
 	b.gate.RLock()
 	name := b.boxName()
 	b.gate.RUnlock()
-	in := screenInfo{Name: name, WiFi: b.cfg.WiFiName}
+	in := screen.Info{Name: name, WiFi: b.cfg.WiFiName, ClaimCode: b.ClaimCode()}
 	for i, a := range b.addresses() {
 		if i == 0 {
 			in.URL = a.URL

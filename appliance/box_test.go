@@ -146,7 +146,7 @@ const ownerPass = "une longue phrase de passe"
 func (tb *testBox) claim(c *http.Client) {
 	tb.t.Helper()
 	r := tb.post(c, "/claim", url.Values{"box": {"La Fabrique"}, "name": {"Camille"},
-		"passphrase": {ownerPass}, "again": {ownerPass}})
+		"passphrase": {ownerPass}, "again": {ownerPass}, "code": {tb.ClaimCode()}})
 	wantStatus(tb.t, "claim", r, http.StatusSeeOther)
 }
 
@@ -177,7 +177,8 @@ func TestBoxClaimPeopleAndRestart(t *testing.T) {
 	if !strings.Contains(r.body, `lang="fr"`) || !strings.Contains(r.body, "Mettre en route") {
 		t.Errorf("claim page is not the French claim form: %.300s", r.body)
 	}
-	r = tb.post(owner, "/claim", url.Values{"box": {"La Fabrique"}, "name": {"Camille"}, "passphrase": {"court"}, "again": {"court"}})
+	r = tb.post(owner, "/claim", url.Values{"box": {"La Fabrique"}, "name": {"Camille"}, "passphrase": {"court"}, "again": {"court"},
+		"code": {tb.ClaimCode()}})
 	wantStatus(t, "claim with a short passphrase", r, http.StatusBadRequest)
 	if !strings.Contains(r.body, "au moins 10 caractères") {
 		t.Errorf("short passphrase: no clear message in %.300s", r.body)
@@ -189,10 +190,11 @@ func TestBoxClaimPeopleAndRestart(t *testing.T) {
 	wantStatus(t, "second claim", tb.post(tb.client(), "/claim", url.Values{"box": {"X"}, "name": {"Y"},
 		"passphrase": {ownerPass}, "again": {ownerPass}}), http.StatusConflict)
 
-	// The landing page names the box and shows the addresses.
+	// The landing page names the box and shows the address it answers at
+	// (on loopback: localhost, which its certificate names).
 	r = tb.get(owner, "/")
 	wantStatus(t, "GET /", r, http.StatusOK)
-	for _, want := range []string{"La Fabrique", "coopbox.local", "<svg class=\"qr\"", "Tiers-Lieu", `href="/pads/"`} {
+	for _, want := range []string{"La Fabrique", "https://localhost:" + portOfURL(tb.base) + "/", "<svg class=\"qr\"", "Tiers-Lieu", `href="/pads/"`} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("landing page lacks %q", want)
 		}

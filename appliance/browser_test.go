@@ -38,7 +38,8 @@ func TestBrowser(t *testing.T) {
 	shots := os.Getenv("COOPBOX_SCREENSHOTS") // a folder, to look at the pages
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", "browser", "box.mjs"), tb.base, shots)
+	// The claim code, as a person reads it off the screen or the terminal.
+	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", "browser", "box.mjs"), tb.base, tb.ClaimCode(), shots)
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {

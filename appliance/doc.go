@@ -11,6 +11,7 @@
 //	certs.go     the certificate authority and the leaf certificate
 //	welcome.go   the plain-HTTP welcome page
 //	people.go    accounts, sessions, the session cookie, the who-is-asking middleware
+//	claim.go     the first boot: the claim code, gokrazy's update password
 //	routes.go    every HTTPS route; landing, claim, sign-in, join, invitations, card
 //	pages.go     templates, the message catalog, errors mapped to HTTP status
 //	admin.go     the facilitator's status page, backup download, restore upload
@@ -19,7 +20,7 @@
 //	mdns/        the multicast DNS responder, one network at a time
 //	backup.go    hot backup, check and restore
 //	clock.go     the box's idea of the time on a Pi without a battery clock
-//	screen.go    the HDMI screen: name, Wi-Fi, addresses and a QR code on /dev/fb0
+//	screen/      package screen: the HDMI screen (name, Wi-Fi, addresses, QR code on /dev/fb0)
 //
 // The data folder (default ./coopbox-data, /perm/coopbox on the box):
 //

@@ -1,6 +1,7 @@
 package appliance
 
 import (
+	"crypto/x509"
 	"embed"
 	"errors"
 	"fmt"
@@ -137,6 +138,12 @@ func errorKey(err error) (key string, status int) {
 		return "err.passphrase_match", http.StatusBadRequest
 	case errors.Is(err, errBadCredentials):
 		return "err.credentials", http.StatusUnauthorized
+	case errors.Is(err, errBadClaimCode):
+		return "err.claim_code", http.StatusForbidden
+	case errors.Is(err, errShortUpdatePassword):
+		return "err.update_password_short", http.StatusBadRequest
+	case errors.Is(err, errUpdatePasswordReused):
+		return "err.update_password_reused", http.StatusBadRequest
 	case errors.Is(err, errAlreadyClaimed):
 		return "err.claimed", http.StatusConflict
 	case errors.Is(err, errBadInvite):
@@ -191,24 +198,91 @@ func (b *Box) adoptBrowserTime(r *http.Request, by string) {
 	}
 }
 
-// joinAddresses are the addresses people type or scan to reach the box.
+// joinAddress is an address people type or scan to reach the box.
 type joinAddress struct {
 	URL   string
 	Label string
 }
 
+// addresses are the box's join addresses now: the landing page, the card,
+// the HDMI screen and the start-up log all show these.
 func (b *Box) addresses() []joinAddress {
-	port := ""
-	if _, p, err := net.SplitHostPort(b.HTTPSAddr()); err == nil && p != "443" {
-		port = ":" + p
+	ips, err := machineIPs()
+	if err != nil {
+		b.log.Debug("list addresses", "err", err)
 	}
-	out := []joinAddress{{URL: "https://" + b.cfg.Hostname + ".local" + port + "/", Label: b.cfg.Hostname + ".local"}}
-	ips, _ := machineIPs()
-	for _, ip := range ips {
-		if ip.IsLoopback() || ip.To4() == nil {
+	return joinAddresses(b.httpsLn.Addr(), b.cfg.Hostname, b.cfg.MDNS, ips, b.certCovers)
+}
+
+// certCovers reports whether the current certificate is valid for host.
+func (b *Box) certCovers(host string) bool {
+	c, err := b.certs.Load().GetCertificate(nil)
+	if err != nil || len(c.Certificate) == 0 {
+		return false
+	}
+	leaf := c.Leaf
+	if leaf == nil {
+		if leaf, err = x509.ParseCertificate(c.Certificate[0]); err != nil {
+			return false
+		}
+	}
+	return leaf.VerifyHostname(host) == nil
+}
+
+// joinAddresses lists the addresses at which the HTTPS listener ln answers
+// and that the certificate covers, the one to show first (in a QR code)
+// first; the port is written when it is not 443.
+//
+//   - on loopback (make run: 127.0.0.1:8443): https://localhost:8443/ only,
+//     the name the certificate carries for it;
+//   - on every interface (the box: :443): <hostname>.local when mDNS
+//     announces it, then the machine's IPv4 addresses (IPv6 ones are long to
+//     type, and a phone on the venue's network has IPv4);
+//   - on one address: that address.
+//
+// machine is the machine's addresses; covers tells whether the certificate
+// is valid for a name or an address (a new address is left out until the
+// certificate is re-issued for it, within ten seconds).
+func joinAddresses(ln net.Addr, hostname string, mdns bool, machine []net.IP, covers func(host string) bool) []joinAddress {
+	tcp, ok := ln.(*net.TCPAddr)
+	if !ok {
+		return nil
+	}
+	port := ""
+	if tcp.Port != 443 {
+		port = ":" + strconv.Itoa(tcp.Port)
+	}
+	var hosts []string
+	switch {
+	case tcp.IP.Equal(net.IPv4(127, 0, 0, 1)) || tcp.IP.Equal(net.IPv6loopback):
+		hosts = []string{"localhost"}
+	case tcp.IP == nil || tcp.IP.IsUnspecified():
+		if mdns {
+			hosts = append(hosts, hostname+".local")
+		}
+		for _, ip := range machine {
+			if !ip.IsLoopback() && ip.To4() != nil {
+				hosts = append(hosts, ip.String())
+			}
+		}
+	default:
+		hosts = []string{tcp.IP.String()}
+	}
+	var out []joinAddress
+	for _, h := range hosts {
+		if !covers(h) {
 			continue
 		}
-		out = append(out, joinAddress{URL: "https://" + ip.String() + port + "/", Label: ip.String()})
+		label := h
+		if ip := net.ParseIP(h); ip != nil && ip.To4() == nil {
+			h = "[" + h + "]"
+		}
+		out = append(out, joinAddress{URL: "https://" + h + port + "/", Label: label})
+	}
+	if len(out) == 0 && (tcp.IP == nil || tcp.IP.IsUnspecified()) && covers("localhost") {
+		// No network yet, or only addresses the certificate may not name
+		// (public ones): at least the machine itself.
+		out = []joinAddress{{URL: "https://localhost" + port + "/", Label: "localhost"}}
 	}
 	return out
 }

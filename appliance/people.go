@@ -215,6 +215,9 @@ type people struct {
 	st        *store
 	clock     *clock
 	cookieKey []byte
+	// updatePasswordFile is where the claim writes gokrazy's update
+	// password (-gokrazy-password-file); "" on a laptop.
+	updatePasswordFile string
 
 	mu   sync.Mutex
 	seen map[string]time.Time // session id → last request, for "people connected"
@@ -238,27 +241,89 @@ func (p *people) claimed() (bool, error) {
 	return v != nil, err
 }
 
-// claim makes the first facilitator, the owner, and names the box. It fails
-// with errAlreadyClaimed once somebody did, even if two claims race.
-func (p *people) claim(boxName, name, pass, again string) (*session, error) {
-	boxName = strings.TrimSpace(boxName)
+// claimRequest is what the claim form sends.
+type claimRequest struct {
+	Box, Name, Passphrase, Again string
+	// Code is the claim code as typed (see claim.go).
+	Code string
+	// UpdatePassword is gokrazy's new update password, asked for only when
+	// the box writes one (people.updatePasswordFile).
+	UpdatePassword string
+}
+
+// claimCode returns the code that claiming the box needs, nil once claimed.
+func (p *people) claimCode() ([]byte, error) {
+	return p.st.setting("claim-code")
+}
+
+// ensureClaimCode makes the claim code of an unclaimed box if it has none
+// yet, and returns it; "" once the box is claimed.
+func (p *people) ensureClaimCode() (string, error) {
+	var code []byte
+	err := p.st.db.Update(func(tx *bolt.Tx) error {
+		settings := p.st.box(tx, bucketSettings)
+		if settings.Get([]byte("owner")) != nil {
+			return nil
+		}
+		if code = settings.Get([]byte("claim-code")); code != nil {
+			code = append([]byte(nil), code...)
+			return nil
+		}
+		code = []byte(newClaimCode())
+		return settings.Put([]byte("claim-code"), code)
+	})
+	if err != nil {
+		return "", fmt.Errorf("claim code: %w", err)
+	}
+	return string(code), nil
+}
+
+// claim makes the first facilitator, the owner, and names the box, for
+// whoever typed the claim code; on the appliance it also writes gokrazy's
+// update password. It fails with errAlreadyClaimed once somebody did, even
+// if two claims race, and changes nothing when anything is wrong.
+func (p *people) claim(req claimRequest) (*session, error) {
+	// The code first: without it, nothing else is looked at (nor a
+	// passphrase hashed, which costs 19 MiB).
+	code, err := p.claimCode()
+	if err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
+	}
+	if ok, err := p.claimed(); err != nil {
+		return nil, fmt.Errorf("claim: %w", err)
+	} else if ok {
+		return nil, errAlreadyClaimed
+	}
+	if !claimCodeMatches(code, req.Code) {
+		return nil, errBadClaimCode
+	}
+	boxName := strings.TrimSpace(req.Box)
 	if boxName == "" || utf8.RuneCountInString(boxName) > 80 {
 		return nil, errBadName
 	}
-	name, err := cleanName(name)
+	name, err := cleanName(req.Name)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkNewPassphrase(pass, again); err != nil {
+	if err := checkNewPassphrase(req.Passphrase, req.Again); err != nil {
 		return nil, err
 	}
+	var updatePassword string
+	if p.updatePasswordFile != "" {
+		if updatePassword, err = checkUpdatePassword(req.UpdatePassword, req.Passphrase); err != nil {
+			return nil, err
+		}
+	}
 	now := p.clock.Now()
-	acct := account{ID: randomID(12), Name: name, Hash: hashPassphrase(pass), Owner: true, Created: now}
+	acct := account{ID: randomID(12), Name: name, Hash: hashPassphrase(req.Passphrase), Owner: true, Created: now}
 	var s *session
 	err = p.st.db.Update(func(tx *bolt.Tx) error {
 		settings := p.st.box(tx, bucketSettings)
 		if settings.Get([]byte("owner")) != nil {
 			return errAlreadyClaimed
+		}
+		if !claimCodeMatches(settings.Get([]byte("claim-code")), req.Code) {
+			return errBadClaimCode
 		}
 		if err := settings.Put([]byte("owner"), []byte(acct.ID)); err != nil {
 			return err
@@ -266,11 +331,25 @@ func (p *people) claim(boxName, name, pass, again string) (*session, error) {
 		if err := settings.Put([]byte("name"), []byte(boxName)); err != nil {
 			return err
 		}
+		if err := settings.Delete([]byte("claim-code")); err != nil {
+			return err
+		}
 		if err := putJSON(p.st.box(tx, bucketAccounts), []byte(acct.ID), acct); err != nil {
 			return err
 		}
-		s, err = p.newSessionTx(tx, acct.ID, acct.Name, "facilitator", acct.ID)
-		return err
+		if s, err = p.newSessionTx(tx, acct.ID, acct.Name, "facilitator", acct.ID); err != nil {
+			return err
+		}
+		// Last, inside the transaction: bbolt runs one writer at a time, so
+		// only the winner of racing claims writes the file, and a failed
+		// write leaves the box unclaimed. (A commit failing after the write
+		// leaves an unclaimed box whose next claim writes the file again.)
+		if updatePassword != "" {
+			if err := writeSecretFile(p.updatePasswordFile, []byte(updatePassword+"\n")); err != nil {
+				return fmt.Errorf("write the update password: %w", err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
@@ -389,6 +468,27 @@ func (p *people) changePassphrase(s *session, current, pass, again string) error
 		}
 		return p.endSessionsTx(tx, a.ID, s.ID)
 	})
+}
+
+// checkOwnPassphrase checks the passphrase of the account of session s,
+// which confirms a sensitive change.
+func (p *people) checkOwnPassphrase(s *session, pass string) error {
+	if s == nil || s.AccountID == "" {
+		return errForbidden
+	}
+	var acct account
+	err := p.st.db.View(func(tx *bolt.Tx) error {
+		var err error
+		acct, err = getJSON[account](p.st.box(tx, bucketAccounts), []byte(s.AccountID))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if acct.Revoked || !checkPassphrase(acct.Hash, pass) {
+		return errBadCredentials
+	}
+	return nil
 }
 
 // endSessionsTx deletes every session of an account but keep (may be "").

@@ -1,6 +1,7 @@
 package appliance
 
 import (
+	"errors"
 	pagekit "github.com/coopbox/coopbox/services/page"
 	"net/http"
 	"net/url"
@@ -45,6 +46,7 @@ func (b *Box) routes() http.Handler {
 	mux.HandleFunc("GET /api/status", requireFacilitator(b.apiStatus))
 	mux.HandleFunc("GET /admin/backup", requireFacilitator(b.downloadBackup))
 	mux.HandleFunc("POST /admin/restore", requireFacilitator(b.uploadRestore))
+	mux.HandleFunc("POST /admin/update-password", requireFacilitator(b.signin.limit(http.HandlerFunc(b.changeUpdatePassword)).ServeHTTP))
 
 	var h http.Handler = mux
 	h = b.needsClaim(h)
@@ -127,22 +129,37 @@ func (b *Box) setLang(w http.ResponseWriter, r *http.Request) {
 	seeOther(w, r, r.PostFormValue("next"))
 }
 
+// claimData is what the claim form shows: what was typed, and on the
+// appliance the update password (a fresh proposal, or what was typed).
+type claimData struct {
+	Box, Name, Code   string
+	AskUpdatePassword bool
+	UpdatePassword    string
+}
+
 func (b *Box) claimForm(w http.ResponseWriter, r *http.Request) {
 	if ok, _ := b.people.claimed(); ok {
 		seeOther(w, r, "/")
 		return
 	}
-	b.render(w, r, http.StatusOK, "claim", page{})
+	b.render(w, r, http.StatusOK, "claim", page{Data: claimData{
+		AskUpdatePassword: b.cfg.GokrazyPasswordFile != "", UpdatePassword: newUpdatePassword()}})
 }
 
 func (b *Box) claim(w http.ResponseWriter, r *http.Request) {
-	s, err := b.people.claim(r.PostFormValue("box"), r.PostFormValue("name"), r.PostFormValue("passphrase"), r.PostFormValue("again"))
+	req := claimRequest{Box: r.PostFormValue("box"), Name: r.PostFormValue("name"), Passphrase: r.PostFormValue("passphrase"),
+		Again: r.PostFormValue("again"), Code: r.PostFormValue("code"), UpdatePassword: r.PostFormValue("update_password")}
+	s, err := b.people.claim(req)
 	if err != nil {
-		b.fail(w, r, "claim", err, map[string]string{"box": r.PostFormValue("box"), "name": r.PostFormValue("name")})
+		if errors.Is(err, errBadClaimCode) {
+			b.log.Info("claim refused: wrong claim code", "client", clientKey(r))
+		}
+		b.fail(w, r, "claim", err, claimData{Box: req.Box, Name: req.Name, Code: req.Code,
+			AskUpdatePassword: b.cfg.GokrazyPasswordFile != "", UpdatePassword: req.UpdatePassword})
 		return
 	}
 	b.adoptBrowserTime(r, s.Name)
-	b.log.Info("box claimed", "owner", s.Name)
+	b.log.Info("box claimed", "owner", s.Name, "update_password_written", b.cfg.GokrazyPasswordFile != "")
 	b.people.setSessionCookie(w, s)
 	seeOther(w, r, "/admin")
 }

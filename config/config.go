@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,16 @@ type Config struct {
 	// Screen is the framebuffer device where the box shows how to join
 	// (/dev/fb0 on the appliance); empty: no screen (a laptop's console).
 	Screen string
+	// Console is a terminal where the box also prints the claim code and
+	// its addresses at start: /dev/console on the appliance (the serial
+	// console), which the log does not reach there (gokrazy keeps a
+	// program's output in memory, behind its password). Empty: the log only.
+	Console string
+	// GokrazyPasswordFile is where the claim writes gokrazy's update
+	// password (/perm/gokr-pw.txt on the appliance, which gokrazy reads
+	// before the image's /etc/gokr-pw.txt). Empty: no update password is
+	// asked for (a laptop).
+	GokrazyPasswordFile string
 
 	// Version and BuildTime are set by the program, not by flags.
 	Version string
@@ -69,6 +80,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.WiFiName, "wifi", c.WiFiName, "Wi-Fi network name printed on the join card")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	fs.StringVar(&c.Screen, "screen", c.Screen, "framebuffer device for the HDMI join screen, such as /dev/fb0 (empty: off)")
+	fs.StringVar(&c.Console, "console", c.Console, "terminal to print the claim code and addresses on at start, such as /dev/console (empty: the log only)")
+	fs.StringVar(&c.GokrazyPasswordFile, "gokrazy-password-file", c.GokrazyPasswordFile,
+		"file where the claim writes gokrazy's update password, such as /perm/gokr-pw.txt (empty: not asked)")
 }
 
 // Validate returns one error per bad value, joined; nil when c is usable.
@@ -92,6 +106,11 @@ func (c *Config) Validate() error {
 	}
 	if len(c.WiFiName) > 32 {
 		bad("-wifi %q: a Wi-Fi name has at most 32 bytes", c.WiFiName)
+	}
+	for _, f := range []struct{ flag, path string }{{"-console", c.Console}, {"-gokrazy-password-file", c.GokrazyPasswordFile}} {
+		if f.path != "" && (!filepath.IsAbs(f.path) || filepath.Clean(f.path) != f.path) {
+			bad("%s %q: want a clean absolute path", f.flag, f.path)
+		}
 	}
 	if _, err := c.Level(); err != nil {
 		bad("-log-level %q: %v", c.LogLevel, err)

@@ -45,6 +45,11 @@ func TestValidateReportsEachBadValue(t *testing.T) {
 		{"hostname leading hyphen", func(c *Config) { c.Hostname = "-coop" }, []string{"-hostname"}},
 		{"wifi too long", func(c *Config) { c.WiFiName = strings.Repeat("x", 33) }, []string{"-wifi"}},
 		{"log level", func(c *Config) { c.LogLevel = "loud" }, []string{"-log-level"}},
+		{"gokrazy password file relative", func(c *Config) { c.GokrazyPasswordFile = "perm/gokr-pw.txt" }, []string{"-gokrazy-password-file"}},
+		{"gokrazy password file unclean", func(c *Config) { c.GokrazyPasswordFile = "/perm/../etc/gokr-pw.txt" }, []string{"-gokrazy-password-file"}},
+		{"gokrazy password file", func(c *Config) { c.GokrazyPasswordFile = "/perm/gokr-pw.txt" }, nil},
+		{"console relative", func(c *Config) { c.Console = "console" }, []string{"-console"}},
+		{"console", func(c *Config) { c.Console = "/dev/console" }, nil},
 		{"three at once", func(c *Config) { c.LogLevel = "loud"; c.Hostname = ""; c.HTTPSAddr = "x" }, []string{"-log-level", "-hostname", "-https"}},
 	}
 	for _, tt := range tests {

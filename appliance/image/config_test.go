@@ -50,6 +50,9 @@ func TestRepositoryConfig(t *testing.T) {
 		{"HTTPS address", cfg.HTTPSAddr, ":443"},
 		{"HTTP address", cfg.HTTPAddr, ":80"},
 		{"hostname", cfg.Hostname, c.Hostname},
+		// gokrazy reads /perm/gokr-pw.txt before the image's /etc/gokr-pw.txt.
+		{"update password file", cfg.GokrazyPasswordFile, "/perm/gokr-pw.txt"},
+		{"console for the claim code", cfg.Console, "/dev/console"},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("coopbox's %s = %q, want %q", tt.what, tt.got, tt.want)

@@ -241,6 +241,24 @@ func checkInvites(t *testing.T, base string, tokens []string, when string) {
 	}
 }
 
+// ownerUpdatePassword is the update password the owner chooses at claim.
+const ownerUpdatePassword = "owner-update-password"
+
+var claimCodeRe = regexp.MustCompile(`coopbox: claim code (\d{4} \d{4} \d{4})`)
+
+// claimCode waits for the claim code that coopbox prints on the serial
+// console of an unclaimed box.
+func claimCode(t *testing.T, b *box) string {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if m := claimCodeRe.FindStringSubmatch(b.console.String()); m != nil {
+			return m[1]
+		}
+	}
+	t.Fatalf("no claim code on the serial console within 30s:\n%s", tail(b.console.String(), 30))
+	return ""
+}
+
 // TestVMBoot builds the QEMU image, boots it, and checks what a person
 // would: coopbox answers on the forwarded HTTPS port with its own pages
 // (gokrazy's interface is on 8080, behind its password), what the owner
@@ -301,8 +319,11 @@ func TestVMBoot(t *testing.T) {
 		t.Logf("FIGURES coopbox RSS right after boot (gokrazy's status page): %s", m[1])
 	}
 
+	// The claim: the code from the serial console, as a person at the box
+	// reads it there or on the screen, and the owner's own update password.
 	res, err = owner.PostForm(b.https+"/claim", url.Values{"box": {"Salle des fêtes"}, "name": {"Camille"},
-		"passphrase": {"une longue phrase"}, "again": {"une longue phrase"}})
+		"passphrase": {"une longue phrase"}, "again": {"une longue phrase"}, "code": {claimCode(t, b)},
+		"update_password": {ownerUpdatePassword}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,6 +374,7 @@ func TestVMBoot(t *testing.T) {
 	// four clients write.
 	b, _ = bootBox(t, s.Output, "boot 2")
 	checkInvites(t, b.https, before, "after a reboot")
+	checkUpdatePassword(t, b)
 	var (
 		mu    sync.Mutex
 		acked []string
@@ -396,6 +418,28 @@ func TestVMBoot(t *testing.T) {
 	checkInvites(t, b.https, before, "after the power cut")
 	checkInvites(t, b.https, acked, "after the power cut")
 	t.Logf("FIGURES TestVMBoot took %s", time.Since(start).Round(time.Second))
+}
+
+// checkUpdatePassword: after the reboot that follows the claim, gokrazy
+// takes the owner's update password (/perm/gokr-pw.txt) and refuses the
+// one the image was built with.
+func checkUpdatePassword(t *testing.T, b *box) {
+	t.Helper()
+	for _, tt := range []struct {
+		password string
+		want     int
+	}{{testPassword, http.StatusUnauthorized}, {ownerUpdatePassword, http.StatusOK}} {
+		req, _ := http.NewRequest("GET", b.gokrazy+"/", nil)
+		req.SetBasicAuth("gokrazy", tt.password)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tt.want {
+			t.Errorf("gokrazy after the claim, password %q: %d, want %d", tt.password, res.StatusCode, tt.want)
+		}
+	}
 }
 
 // TestRaspi3b boots the Pi image's own kernel and Pi 3 device tree under
@@ -448,8 +492,11 @@ func TestVMUpdate(t *testing.T) {
 
 	b, _ := bootBox(t, first.Output, "before the update")
 	owner := client()
+	// The update password chosen at claim is the builder's, so that the
+	// updates below, after a reboot, still use testPassword.
 	res, err := owner.PostForm(b.https+"/claim", url.Values{"box": {"Mise à jour"}, "name": {"Camille"},
-		"passphrase": {"une longue phrase"}, "again": {"une longue phrase"}})
+		"passphrase": {"une longue phrase"}, "again": {"une longue phrase"}, "code": {claimCode(t, b)},
+		"update_password": {testPassword}})
 	if err != nil {
 		t.Fatal(err)
 	}

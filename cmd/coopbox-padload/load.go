@@ -81,14 +81,16 @@ func startCoopbox(bin string) (*target, error) {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
 	stop := func() { cmd.Process.Kill(); cmd.Wait(); os.RemoveAll(dir) }
-	base, err := waitForAddr(stderr, regexp.MustCompile(`https=(https://127\.0\.0\.1:\d+)`))
+	// Where it serves, and the claim code it prints (a fresh box).
+	lines, err := waitForLines(stderr, regexp.MustCompile(`https=(https://127\.0\.0\.1:\d+)`), regexp.MustCompile(`claim_code="([0-9 ]+)"`))
 	if err != nil {
 		stop()
 		return nil, err
 	}
+	base, code := lines[0], lines[1]
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Transport: insecure, Timeout: 10 * time.Second}
-	if _, err := c.PostForm(base+"/claim", url.Values{"box": {"padload"}, "name": {"Load"}, "passphrase": {"padload passphrase"}, "again": {"padload passphrase"}}); err != nil {
+	if _, err := c.PostForm(base+"/claim", url.Values{"box": {"padload"}, "name": {"Load"}, "passphrase": {"padload passphrase"}, "again": {"padload passphrase"}, "code": {code}}); err != nil {
 		stop()
 		return nil, err
 	}
@@ -148,24 +150,30 @@ func startPeer() (*target, error) {
 	return &target{name: "y-websocket (node)", wsURL: "ws://" + addr + "/load", header: http.Header{}, pid: cmd.Process.Pid, stop: stop}, nil
 }
 
-func waitForAddr(r io.Reader, re *regexp.Regexp) (string, error) {
-	found := make(chan string, 1)
+// waitForLines reads r until each of res has matched a line, and returns
+// the first group of each, in order.
+func waitForLines(r io.Reader, res ...*regexp.Regexp) ([]string, error) {
+	found := make(chan []string, 1)
 	go func() {
+		got := make([]string, len(res))
+		left := len(res)
 		sc := bufio.NewScanner(r)
 		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m[1]:
-				default:
+			for i, re := range res {
+				if m := re.FindStringSubmatch(sc.Text()); m != nil && got[i] == "" {
+					got[i] = m[1]
+					if left--; left == 0 {
+						found <- got
+					}
 				}
 			}
 		}
 	}()
 	select {
-	case a := <-found:
-		return a, nil
+	case got := <-found:
+		return got, nil
 	case <-time.After(20 * time.Second):
-		return "", fmt.Errorf("server did not start within 20s")
+		return nil, fmt.Errorf("server did not start within 20s")
 	}
 }
 

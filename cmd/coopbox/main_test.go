@@ -83,6 +83,15 @@ func coopboxBinary(t *testing.T) string {
 // startProcess runs coopbox on dataDir and returns its HTTPS base URL.
 func startProcess(t *testing.T, dataDir string) (*exec.Cmd, string) {
 	t.Helper()
+	cmd, base, _ := startUnclaimed(t, dataDir)
+	return cmd, base
+}
+
+// startUnclaimed runs coopbox on dataDir and returns its HTTPS base URL and
+// the claim code it printed ("" for a claimed box), as make run shows them.
+// It checks that coopbox told where to open it: https://localhost:PORT/.
+func startUnclaimed(t *testing.T, dataDir string) (*exec.Cmd, string, string) {
+	t.Helper()
 	cmd := exec.Command(coopboxBinary(t), "serve", "-data", dataDir, "-https", "127.0.0.1:0", "-http", "")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -92,23 +101,37 @@ func startProcess(t *testing.T, dataDir string) (*exec.Cmd, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := make(chan string, 1)
+	type started struct{ base, open, code string }
+	addr := make(chan started, 1)
 	go func() {
 		re := regexp.MustCompile(`https=(https://127\.0\.0\.1:\d+)`)
+		openRe := regexp.MustCompile(`msg="open the box" url=(\S+)`)
+		codeRe := regexp.MustCompile(`claim_code="(\d{4} \d{4} \d{4})"`)
+		var s started
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			if m := openRe.FindStringSubmatch(sc.Text()); m != nil {
+				s.open = m[1]
+			}
+			if m := codeRe.FindStringSubmatch(sc.Text()); m != nil {
+				s.code = m[1]
+			}
 			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
+				s.base = m[1]
+				addr <- s
 			}
 		}
 	}()
 	select {
-	case a := <-addr:
-		return cmd, a
+	case s := <-addr:
+		if want := strings.Replace(s.base, "127.0.0.1", "localhost", 1) + "/"; s.open != want {
+			t.Errorf("coopbox says to open %q, want %q", s.open, want)
+		}
+		return cmd, s.base, s.code
 	case <-time.After(20 * time.Second):
 		t.Fatal("coopbox did not say where it serves within 20s")
 	}
-	return nil, ""
+	return nil, "", ""
 }
 
 func insecureClient() *http.Client {
@@ -127,9 +150,9 @@ func insecureClient() *http.Client {
 // had acknowledged is there.
 func TestPowerCut(t *testing.T) {
 	dir := t.TempDir()
-	cmd, base := startProcess(t, dir)
+	cmd, base, code := startUnclaimed(t, dir)
 	owner := insecureClient()
-	res, err := owner.PostForm(base+"/claim", url.Values{"box": {"Coupure"}, "name": {"Camille"},
+	res, err := owner.PostForm(base+"/claim", url.Values{"box": {"Coupure"}, "name": {"Camille"}, "code": {code},
 		"passphrase": {"une longue phrase"}, "again": {"une longue phrase"}})
 	if err != nil || res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("claim: %v %v", err, res)
@@ -208,9 +231,9 @@ func TestPowerCut(t *testing.T) {
 // starts again on the restored data.
 func TestRestoreCommand(t *testing.T) {
 	dir := t.TempDir()
-	cmd, base := startProcess(t, dir)
+	cmd, base, code := startUnclaimed(t, dir)
 	owner := insecureClient()
-	res, err := owner.PostForm(base+"/claim", url.Values{"box": {"Sauvegarde"}, "name": {"Camille"},
+	res, err := owner.PostForm(base+"/claim", url.Values{"box": {"Sauvegarde"}, "name": {"Camille"}, "code": {code},
 		"passphrase": {"une longue phrase"}, "again": {"une longue phrase"}})
 	if err != nil || res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("claim: %v %v", err, res)
@@ -277,9 +300,9 @@ func TestRestoreCommand(t *testing.T) {
 // checks that every character the second client saw is in the pad.
 func TestPowerCutPads(t *testing.T) {
 	dir := t.TempDir()
-	cmd, base := startProcess(t, dir)
+	cmd, base, code := startUnclaimed(t, dir)
 	c := insecureClient()
-	res, err := c.PostForm(base+"/claim", url.Values{"box": {"Coupure"}, "name": {"Camille"},
+	res, err := c.PostForm(base+"/claim", url.Values{"box": {"Coupure"}, "name": {"Camille"}, "code": {code},
 		"passphrase": {"une longue phrase"}, "again": {"une longue phrase"}})
 	if err != nil || res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("claim: %v %v", err, res)

@@ -5,8 +5,10 @@ import assert from "node:assert/strict";
 import { launch, ok, axe, noHorizontalScroll } from "../../../services/page/testdata/browser.mjs";
 
 const base = process.argv[2];
-const shots = process.argv[3]; // folder for screenshots, optional
-assert.ok(base?.startsWith("https://"), "usage: node box.mjs https://127.0.0.1:PORT [SHOTS]");
+const code = process.argv[3]; // the claim code the box shows on its screen and in its log
+const shots = process.argv[4]; // folder for screenshots, optional
+assert.ok(base?.startsWith("https://") && /^\d{4} \d{4} \d{4}$/.test(code ?? ""),
+  "usage: node box.mjs https://127.0.0.1:PORT 'CLAIM CODE' [SHOTS]");
 const browser = await launch();
 
 try {
@@ -30,9 +32,23 @@ try {
   await axe(page, "claim page");
   await noHorizontalScroll(page, "claim page");
 
-  // 2. Claim, by labels as a screen reader user would find the fields.
+  // 2. Claim, by labels as a screen reader user would find the fields;
+  // first with a wrong code (a digit mistyped), then the code as shown.
+  const wrong = code.replace(/\d$/, (d) => String((Number(d) + 1) % 10));
+  await page.getByLabel("Code de mise en route").fill(wrong);
   await page.getByLabel("Nom de la boîte").fill("Tiers-lieu La Fabrique");
   await page.getByLabel("Votre nom").fill("Camille");
+  await page.getByLabel("Phrase de passe", { exact: true }).fill("les communs sont à nous");
+  await page.getByLabel("La même phrase de passe, encore").fill("les communs sont à nous");
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Mettre en route" }).click()]);
+  assert.equal(new URL(page.url()).pathname, "/claim");
+  assert.match(await page.locator("main").innerText(), /Ce code de mise en route n’?'?est pas le bon/);
+  assert.equal(await page.getByLabel("Nom de la boîte").inputValue(), "Tiers-lieu La Fabrique", "what was typed is kept");
+  // The refusal's 403 is the one console message expected: nothing else.
+  assert.deepEqual(errors.splice(0), ["Failed to load resource: the server responded with a status of 403 ()"]);
+  ok("a wrong claim code is refused (403) with a clear message, the form kept");
+  await axe(page, "claim page with an error");
+  await page.getByLabel("Code de mise en route").fill(code.replaceAll(" ", ""));
   await page.getByLabel("Phrase de passe", { exact: true }).fill("les communs sont à nous");
   await page.getByLabel("La même phrase de passe, encore").fill("les communs sont à nous");
   await page.getByRole("button", { name: "Mettre en route" }).click();

@@ -1,4 +1,9 @@
-package appliance
+// Package screen draws the box's join screen on a Linux framebuffer: when a
+// screen is plugged into the box's HDMI port, it shows the box's name, how to
+// join (Wi-Fi name, addresses) and a QR code (-screen /dev/fb0 on the
+// appliance; off on a laptop, whose console it would paint over). It redraws
+// when what it shows changes.
+package screen
 
 import (
 	"context"
@@ -22,27 +27,26 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The HDMI screen: when a screen is plugged into the box, it shows the box's
-// name, how to join (Wi-Fi name, address) and a QR code, through the Linux
-// framebuffer (-screen /dev/fb0 on the appliance; off on a laptop, whose
-// console it would paint over). It redraws when what it shows changes.
-
-// screenInfo is what the screen shows.
-type screenInfo struct {
+// Info is what the screen shows.
+type Info struct {
 	Name   string
 	WiFi   string
 	URL    string   // the address in the QR code
 	Others []string // other addresses, as text
+	// ClaimCode is the code that claiming the box asks for, shown in large
+	// digits beside the QR code until the box is claimed ("" after).
+	ClaimCode string
 }
 
-func (a screenInfo) equal(b screenInfo) bool {
-	return a.Name == b.Name && a.WiFi == b.WiFi && a.URL == b.URL && slices.Equal(a.Others, b.Others)
+func (a Info) equal(b Info) bool {
+	return a.Name == b.Name && a.WiFi == b.WiFi && a.URL == b.URL && slices.Equal(a.Others, b.Others) &&
+		a.ClaimCode == b.ClaimCode
 }
 
-// runScreen draws info on the framebuffer at path every time it changes,
+// Run draws info on the framebuffer at path every time it changes,
 // checking every five seconds, until ctx ends.
-func runScreen(ctx context.Context, path string, info func() screenInfo, log *slog.Logger) {
-	var shown screenInfo
+func Run(ctx context.Context, path string, info func() Info, log *slog.Logger) {
+	var shown Info
 	var lastErr string
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
@@ -118,7 +122,7 @@ func fbOpen(path string) (*os.File, fbGeometry, error) {
 	return f, g, nil
 }
 
-func drawScreen(path string, in screenInfo) error {
+func drawScreen(path string, in Info) error {
 	f, g, err := fbOpen(path)
 	if err != nil {
 		return err
@@ -169,8 +173,8 @@ func screenLayout(w, h, modules int) (qr image.Rectangle, module int) {
 	return image.Rect(x, y, x+side, y+side), module
 }
 
-// renderScreen draws the screen: name, how to join, QR code.
-func renderScreen(w, h int, in screenInfo) (*image.RGBA, error) {
+// renderScreen draws the screen: name, claim code, how to join, QR code.
+func renderScreen(w, h int, in Info) (*image.RGBA, error) {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
 	ink := image.NewUniform(color.RGBA{0x1c, 0x1b, 0x1f, 0xff})
@@ -231,6 +235,12 @@ func renderScreen(w, h int, in screenInfo) (*image.RGBA, error) {
 	}
 	text(in.Name, unit*2, true, ink)
 	y += unit / 2
+	if in.ClaimCode != "" {
+		text("Code de mise en route · Setup code", unit*3/4, false, ink)
+		y += unit * 3 / 4 // the baseline of large digits, below the line above
+		text(in.ClaimCode, unit*3/2, true, accent)
+		y += unit / 2
+	}
 	if in.WiFi != "" {
 		text("Wi-Fi : "+in.WiFi, unit, false, ink)
 	}

@@ -1,4 +1,4 @@
-package appliance
+package screen
 
 import (
 	"encoding/binary"
@@ -11,7 +11,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 )
 
-var screenSample = screenInfo{Name: "Tiers-lieu La Fabrique", WiFi: "Fabrique-Invités",
+var screenSample = Info{Name: "Tiers-lieu La Fabrique", WiFi: "Fabrique-Invités",
 	URL: "https://coopbox.local/", Others: []string{"https://192.168.1.20/"}}
 
 // TestScreenQRCode renders the join screen at two HDMI sizes and a portrait
@@ -58,6 +58,53 @@ func TestScreenQRCode(t *testing.T) {
 		if size.X == 1280 && os.Getenv("COOPBOX_SCREENSHOTS") != "" {
 			f, _ := os.Create(os.Getenv("COOPBOX_SCREENSHOTS") + "/hdmi.png")
 			png.Encode(f, img)
+			f.Close()
+		}
+	}
+}
+
+// TestScreenClaimCode: an unclaimed box's screen draws the claim code in
+// the accent colour beside the QR code; a claimed box's does not, and the
+// QR code reads the same either way.
+func TestScreenClaimCode(t *testing.T) {
+	accent := func(img *image.RGBA) int {
+		n := 0
+		for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+			for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+				if c := img.RGBAAt(x, y); c.B > 140 && c.R < 100 {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	unclaimed := screenSample
+	unclaimed.ClaimCode = "4821 0937 5512"
+	for _, size := range []image.Point{{1920, 1080}, {720, 1280}} {
+		with, err := renderScreen(size.X, size.Y, unclaimed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		without, err := renderScreen(size.X, size.Y, screenSample)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The code is twelve large digits: thousands of pixels at this size.
+		if a, b := accent(with), accent(without); a < b+size.X*size.Y/1000 {
+			t.Errorf("%v: %d accent pixels with the claim code, %d without: the code is not drawn", size, a, b)
+		}
+		q, _ := qrcode.New(screenSample.URL, qrcode.Medium)
+		r, _ := screenLayout(size.X, size.Y, len(q.Bitmap()))
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				if with.RGBAAt(x, y) != without.RGBAAt(x, y) {
+					t.Fatalf("%v: the claim code drew over the QR code at (%d,%d)", size, x, y)
+				}
+			}
+		}
+		if size.X == 1920 && os.Getenv("COOPBOX_SCREENSHOTS") != "" {
+			f, _ := os.Create(os.Getenv("COOPBOX_SCREENSHOTS") + "/hdmi-unclaimed.png")
+			png.Encode(f, with)
 			f.Close()
 		}
 	}
