@@ -588,7 +588,7 @@ func checkDB(db *bolt.DB) (schema int, err error) {
 func stageRestore(dataDir string, r io.Reader, limit int64) (staged string, m backupManifest, err error) {
 	dir, err := os.MkdirTemp(dataDir, restoreStagingPrefix)
 	if err != nil {
-		return "", m, fmt.Errorf("restore: %w", err)
+		return "", m, err
 	}
 	defer func() {
 		if err != nil {
@@ -596,14 +596,14 @@ func stageRestore(dataDir string, r io.Reader, limit int64) (staged string, m ba
 		}
 	}()
 	if m, err = unpackBackup(dir, r, limit); err != nil {
-		return "", m, fmt.Errorf("restore: %w", err)
+		return "", m, err
 	}
 	if err = checkUnpacked(dir, m); err != nil {
-		return "", m, fmt.Errorf("restore: %w", err)
+		return "", m, err
 	}
 	for _, d := range []string{filepath.Join(dir, "tls"), dir, dataDir} {
 		if err = syncBackupDir(d); err != nil {
-			return "", m, fmt.Errorf("restore: %w", err)
+			return "", m, err
 		}
 	}
 	return dir, m, nil
@@ -619,19 +619,19 @@ func stageRestore(dataDir string, r io.Reader, limit int64) (staged string, m ba
 // an error after it leaves a pending restore that finishRestore completes.
 func installStaged(dataDir, staged string, stamp string) (keptAside string, err error) {
 	if stamp == "" || strings.ContainsAny(stamp, `/\.`) {
-		return "", fmt.Errorf("restore: bad stamp %q", stamp)
+		return "", fmt.Errorf("bad stamp %q", stamp)
 	}
 	if filepath.Dir(filepath.Clean(staged)) != filepath.Clean(dataDir) {
-		return "", fmt.Errorf("restore: %s is not in the data folder", staged)
+		return "", fmt.Errorf("%s is not in the data folder", staged)
 	}
 	pending := filepath.Join(dataDir, restorePendingName)
 	if _, err := os.Lstat(pending); !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("restore: %w", errRestorePending)
+		return "", errRestorePending
 	}
 	for _, e := range backupEntries[1:] {
 		fi, err := os.Lstat(filepath.Join(staged, filepath.FromSlash(e.name)))
 		if err != nil || !fi.Mode().IsRegular() {
-			return "", fmt.Errorf("restore: %s is missing from the staged restore", e.name)
+			return "", fmt.Errorf("%s is missing from the staged restore", e.name)
 		}
 	}
 	defer func() {
@@ -648,7 +648,7 @@ func installStaged(dataDir, staged string, stamp string) (keptAside string, err 
 	keptAside = filepath.Join(dataDir, restoreAsidePrefix+stamp)
 	kept, err := keepAside(dataDir, keptAside)
 	if err != nil {
-		return keptAside, fmt.Errorf("restore: keep the current data aside: %w", err)
+		return keptAside, fmt.Errorf("keep the current data aside: %w", err)
 	}
 	if !kept {
 		keptAside = ""
@@ -656,18 +656,18 @@ func installStaged(dataDir, staged string, stamp string) (keptAside string, err 
 
 	// 2. Commit.
 	if err := os.Rename(staged, pending); err != nil {
-		return keptAside, fmt.Errorf("restore: %w", err)
+		return keptAside, err
 	}
 	if err := syncBackupDir(dataDir); err != nil {
 		// The rename may or may not be durable: either way is consistent,
 		// and finishRestore completes it if it is.
-		return keptAside, fmt.Errorf("restore: %w", err)
+		return keptAside, err
 	}
 
 	// 3. Put the new set in place.
 	if _, err := finishRestore(dataDir); err != nil {
 		// Committed: do not remove what is aside; the next start finishes.
-		return keptAside, fmt.Errorf("restore committed but not finished (the next start completes it): %w", err)
+		return keptAside, fmt.Errorf("committed but not finished (the next start completes it): %w", err)
 	}
 	return keptAside, nil
 }
@@ -827,21 +827,21 @@ func syncBackupDir(dir string) error {
 // all the same.
 func Restore(dataDir, file string, now time.Time) (keptAside string, err error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return "", fmt.Errorf("restore: %w", err)
+		return "", err
 	}
 	db, err := openReadOnly(filepath.Join(dataDir, dbFileName))
 	switch {
 	case errors.Is(err, errDatabaseInUse):
-		return "", fmt.Errorf("restore: %w", err)
+		return "", fmt.Errorf("%s: %w", dataDir, err)
 	case err == nil:
 		defer db.Close()
 	}
 	if _, err := finishRestore(dataDir); err != nil {
-		return "", fmt.Errorf("restore: finish the earlier restore: %w", err)
+		return "", fmt.Errorf("finish the earlier restore: %w", err)
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return "", fmt.Errorf("restore: %w", err)
+		return "", err
 	}
 	defer f.Close()
 	staged, _, err := stageRestore(dataDir, f, math.MaxInt64)
@@ -854,8 +854,16 @@ func Restore(dataDir, file string, now time.Time) (keptAside string, err error) 
 // CheckFile verifies a database file or a backup file and returns a short
 // report for a person: what it is, its size, its schema version, its buckets
 // with their key counts and, for a backup, the manifest. A backup is checked
-// as fully as a restore would (in a temporary folder).
+// as fully as a restore would (in a temporary folder). A folder stands for
+// the coopbox.db in it: a data folder is what people have at hand.
 func CheckFile(path string) (report string, err error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		db := filepath.Join(path, dbFileName)
+		if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("%s: a folder without %s", path, dbFileName)
+		}
+		path = db
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
