@@ -348,6 +348,8 @@ func TestBackupWhileWriting(t *testing.T) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	werr := make(chan error, 1)
+	stopWriter := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer stopWriter() // also when a wait below fails
 	wg.Go(func() {
 		value := bytes.Repeat([]byte("x"), 2000) // grows the file as it goes
 		for i := uint64(0); ; i++ {
@@ -367,17 +369,27 @@ func TestBackupWhileWriting(t *testing.T) {
 			committed.Store(int64(i + 1))
 		}
 	})
-	for committed.Load() < 200 {
-		time.Sleep(time.Millisecond)
+	// waitCommitted waits until the writer has committed n keys; it fails
+	// if the writer stopped or has not got there in 30s.
+	waitCommitted := func(n int64) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); committed.Load() < n; time.Sleep(time.Millisecond) {
+			select {
+			case err := <-werr:
+				t.Fatalf("writer: %v", err)
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d keys committed in 30s, want %d", committed.Load(), n)
+			}
+		}
 	}
+	waitCommitted(200)
 	before := committed.Load()
 	var buf bytes.Buffer
 	err = writeBackup(&buf, db, dir, testManifest())
-	for committed.Load() < before+200 {
-		time.Sleep(time.Millisecond) // keep writing after the backup too
-	}
-	close(stop)
-	wg.Wait()
+	waitCommitted(before + 200) // keep writing after the backup too
+	stopWriter()
 	select {
 	case err := <-werr:
 		t.Fatalf("writer: %v", err)

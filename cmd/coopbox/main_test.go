@@ -308,14 +308,23 @@ func TestPowerCut(t *testing.T) {
 		})
 	}
 	// Cut the power once a dozen writes were acknowledged, with more in flight.
-	for {
+	writersDone := make(chan struct{})
+	go func() { wg.Wait(); close(writersDone) }()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
 		mu.Lock()
 		n := len(acked)
 		mu.Unlock()
 		if n >= 12 {
 			break
 		}
-		time.Sleep(time.Millisecond)
+		select {
+		case <-writersDone:
+			t.Fatalf("the writers gave up after %d acknowledged invitations, before the power cut", n)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d invitations acknowledged in 30s", n)
+		}
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	close(killed)
@@ -451,7 +460,9 @@ func TestPowerCutPads(t *testing.T) {
 		return ws
 	}
 	author, watcher := dial(base), dial(base)
-	ctx, cancel := context.WithCancel(context.Background())
+	// The deadline ends the reader and the author, and so the wait below,
+	// if the server stops relaying.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	seen := make(chan int, 4096) // clocks of the author's characters the watcher received
 	go func() {
@@ -463,7 +474,10 @@ func TestPowerCutPads(t *testing.T) {
 			}
 			if len(msg) > 3 && msg[0] == 0 && msg[1] == 2 {
 				for _, clock := range authorClocks(msg[2:]) {
-					seen <- clock
+					select {
+					case seen <- clock:
+					case <-ctx.Done(): // nobody reads any more
+					}
 				}
 			}
 		}
@@ -482,6 +496,9 @@ func TestPowerCutPads(t *testing.T) {
 		if maxSeen >= 150 {
 			break
 		}
+	}
+	if maxSeen < 150 {
+		t.Fatalf("the watcher received %d characters before its connection ended (%v), want 150 before the power cut", maxSeen+1, ctx.Err())
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
