@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coopbox/coopbox/appliance/backup"
 	"github.com/coopbox/coopbox/config"
 	"github.com/coopbox/coopbox/services/editor"
 	"github.com/coopbox/coopbox/services/locale"
@@ -106,7 +107,7 @@ func New(cfg config.Config, log *slog.Logger) (*Box, error) {
 func (b *Box) open() error {
 	// A restore that a power cut interrupted after its point of no return is
 	// completed before anything reads the folder.
-	if finished, err := finishRestore(b.cfg.DataDir); err != nil {
+	if finished, err := backup.Finish(b.cfg.DataDir); err != nil {
 		return fmt.Errorf("finish an interrupted restore: %w", err)
 	} else if finished {
 		b.log.Warn("finished a restore that was interrupted")
@@ -321,7 +322,7 @@ func (b *Box) installRestore(staged string) error {
 		return fmt.Errorf("close database: %w", err)
 	}
 	stamp := b.clock.Now().UTC().Format("20060102-150405")
-	aside, ierr := installStaged(b.cfg.DataDir, staged, stamp)
+	aside, ierr := backup.Install(b.cfg.DataDir, staged, stamp)
 	if ierr != nil {
 		b.log.Error("restore: install", "err", ierr)
 	}
