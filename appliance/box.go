@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/coopbox/coopbox/appliance/backup"
+	"github.com/coopbox/coopbox/appliance/certs"
 	"github.com/coopbox/coopbox/config"
 	"github.com/coopbox/coopbox/services/editor"
 	"github.com/coopbox/coopbox/services/locale"
@@ -33,7 +34,7 @@ type Box struct {
 
 	catalog   *locale.Catalog
 	templates map[string]*template.Template
-	certs     atomic.Pointer[certs] // swapped by a restore; read by TLS handshakes outside the gate
+	certs     atomic.Pointer[certs.Authority] // swapped by a restore; read by TLS handshakes outside the gate
 	clock     *clock
 	signin    *rateLimiter // sign-in, claim, invitation: passphrase guesses
 	create    *rateLimiter // anything else that creates data
@@ -80,7 +81,7 @@ func New(cfg config.Config, log *slog.Logger) (*Box, error) {
 	if err := b.open(); err != nil {
 		return nil, err
 	}
-	c, err := openCerts(filepath.Join(cfg.DataDir, "tls"), cfg.Hostname, b.clock.Now())
+	c, err := certs.Open(filepath.Join(cfg.DataDir, "tls"), cfg.Hostname, b.clock.Now())
 	if err != nil {
 		b.db.Close()
 		return nil, err
@@ -329,15 +330,15 @@ func (b *Box) installRestore(staged string) error {
 	if err := b.open(); err != nil {
 		return fmt.Errorf("reopen after restore: %w", errors.Join(ierr, err))
 	}
-	certs, err := openCerts(filepath.Join(b.cfg.DataDir, "tls"), b.cfg.Hostname, b.clock.Now())
+	c, err := certs.Open(filepath.Join(b.cfg.DataDir, "tls"), b.cfg.Hostname, b.clock.Now())
 	if err != nil {
 		return fmt.Errorf("certificates after restore: %w", errors.Join(ierr, err))
 	}
 	ips, _ := machineIPs()
-	if _, err := certs.Refresh(ips, b.clock.Now()); err != nil {
+	if _, err := c.Refresh(ips, b.clock.Now()); err != nil {
 		return fmt.Errorf("certificate after restore: %w", errors.Join(ierr, err))
 	}
-	b.certs.Store(certs)
+	b.certs.Store(c)
 	b.log.Info("restored a backup", "kept_aside", aside)
 	return ierr
 }
