@@ -154,6 +154,10 @@ func restore(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "coopbox restore: %v\n", err)
 		return 1
 	}
+	if aside == "" {
+		fmt.Fprintf(stdout, "restored %s into %s, which held no data before\n", fs.Arg(0), cfg.DataDir)
+		return 0
+	}
 	fmt.Fprintf(stdout, "restored %s into %s; the previous data is kept in %s\n", fs.Arg(0), cfg.DataDir, aside)
 	return 0
 }

@@ -401,7 +401,16 @@ func TestRestoreCommand(t *testing.T) {
 	if code := run([]string{"restore", "-data", dir, file}, &out, &errb); code != 0 {
 		t.Fatalf("restore: code %d, %s", code, errb.String())
 	}
-	t.Logf("%s", out.String())
+	if !strings.Contains(out.String(), "the previous data is kept in "+filepath.Join(dir, "before-restore-")) {
+		t.Errorf("restore said %q, want where the previous data is kept", out.String())
+	}
+
+	// Into an empty folder there is nothing to keep, and it says so.
+	out.Reset()
+	if code := run([]string{"restore", "-data", filepath.Join(t.TempDir(), "new"), file}, &out, &errb); code != 0 ||
+		!strings.Contains(out.String(), "held no data before") {
+		t.Errorf("restore into a new folder: code %d, %q %q", code, out.String(), errb.String())
+	}
 
 	_, base = startProcess(t, dir)
 	me := func(c *http.Client) string {
