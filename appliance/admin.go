@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/coopbox/coopbox/appliance/backup"
 	pagekit "github.com/coopbox/coopbox/services/page"
 	"github.com/coopbox/coopbox/services/person"
 )
@@ -122,14 +123,14 @@ func (b *Box) downloadBackup(w http.ResponseWriter, r *http.Request) {
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	now := b.clock.Now()
-	m := backupManifest{Version: b.cfg.Version, Hostname: b.cfg.Hostname, BoxName: b.boxName(), Created: now}
-	if err := writeBackup(tmp, b.db, b.cfg.DataDir, m); err != nil {
+	m := backup.Manifest{Version: b.cfg.Version, Hostname: b.cfg.Hostname, BoxName: b.boxName(), Created: now}
+	if err := backup.Write(tmp, b.db, b.cfg.DataDir, m, inspectDB); err != nil {
 		b.fail(w, r, "admin", err, b.status())
 		return
 	}
 	b.log.Info("backup downloaded", "by", person.FromContext(r.Context()).Name)
 	w.Header().Set("Content-Type", "application/gzip")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+backupFileName(b.cfg.Hostname, now)+`"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+backup.FileName(b.cfg.Hostname, now)+`"`)
 	http.ServeContent(w, r, "", time.Time{}, tmp)
 }
 
@@ -139,19 +140,19 @@ func (b *Box) uploadRestore(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxRestoreUpload+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		b.fail(w, r, "admin", fmt.Errorf("%w: %v", errBadBackup, err), b.status())
+		b.fail(w, r, "admin", fmt.Errorf("%w: %v", backup.ErrInvalid, err), b.status())
 		return
 	}
 	for {
 		part, err := mr.NextPart()
 		if err != nil {
-			b.fail(w, r, "admin", fmt.Errorf("%w: no file named backup in the form", errBadBackup), b.status())
+			b.fail(w, r, "admin", fmt.Errorf("%w: no file named backup in the form", backup.ErrInvalid), b.status())
 			return
 		}
 		if part.FormName() != "backup" {
 			continue
 		}
-		staged, m, err := stageRestore(b.cfg.DataDir, part, maxRestoreUpload)
+		staged, m, err := backup.Stage(b.cfg.DataDir, part, maxRestoreUpload, inspectDB)
 		if err != nil {
 			b.log.Warn("restore refused", "err", err)
 			b.fail(w, r, "admin", err, b.status())
@@ -161,7 +162,7 @@ func (b *Box) uploadRestore(w http.ResponseWriter, r *http.Request) {
 		case b.restores <- staged:
 		default:
 			os.RemoveAll(staged)
-			b.fail(w, r, "admin", errRestorePending, b.status())
+			b.fail(w, r, "admin", backup.ErrPending, b.status())
 			return
 		}
 		b.log.Info("restore accepted", "by", person.FromContext(r.Context()).Name, "backup_created", m.Created)
@@ -169,4 +170,18 @@ func (b *Box) uploadRestore(w http.ResponseWriter, r *http.Request) {
 		b.render(w, r, http.StatusAccepted, "restoring", page{Printer: p, Data: map[string]string{"created": pagekit.FormatDate(p.Lang(), m.Created)}})
 		return
 	}
+}
+
+// humanSize writes n bytes the way a person reads it (the status page's
+// "bytes" template function).
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coopbox/coopbox/appliance/backup"
+	"github.com/coopbox/coopbox/appliance/certs"
 	"github.com/coopbox/coopbox/appliance/mdns"
 	"github.com/coopbox/coopbox/appliance/screen"
 	"github.com/coopbox/coopbox/config"
@@ -33,7 +35,7 @@ type Box struct {
 
 	catalog   *locale.Catalog
 	templates map[string]*template.Template
-	certs     atomic.Pointer[certs] // swapped by a restore; read by TLS handshakes outside the gate
+	certs     atomic.Pointer[certs.Authority] // swapped by a restore; read by TLS handshakes outside the gate
 	clock     *clock
 	signin    *rateLimiter // sign-in, claim, invitation: passphrase guesses
 	create    *rateLimiter // anything else that creates data
@@ -103,7 +105,7 @@ func newBox(cfg config.Config, log *slog.Logger, ms []pagekit.Mount) (*Box, erro
 	if err := b.open(); err != nil {
 		return nil, err
 	}
-	c, err := openCerts(filepath.Join(cfg.DataDir, "tls"), cfg.Hostname, b.clock.Now())
+	c, err := certs.Open(filepath.Join(cfg.DataDir, "tls"), cfg.Hostname, b.clock.Now())
 	if err != nil {
 		b.db.Close()
 		return nil, err
@@ -130,7 +132,7 @@ func newBox(cfg config.Config, log *slog.Logger, ms []pagekit.Mount) (*Box, erro
 func (b *Box) open() error {
 	// A restore that a power cut interrupted after its point of no return is
 	// completed before anything reads the folder.
-	if finished, err := finishRestore(b.cfg.DataDir); err != nil {
+	if finished, err := backup.Finish(b.cfg.DataDir); err != nil {
 		return fmt.Errorf("finish an interrupted restore: %w", err)
 	} else if finished {
 		b.log.Warn("finished a restore that was interrupted")
@@ -408,7 +410,7 @@ func (b *Box) installRestore(staged string) error {
 		return fmt.Errorf("close database: %w", err)
 	}
 	stamp := b.clock.Now().UTC().Format("20060102-150405")
-	aside, ierr := installStaged(b.cfg.DataDir, staged, stamp)
+	aside, ierr := backup.Install(b.cfg.DataDir, staged, stamp)
 	if ierr != nil {
 		b.log.Error("install the restore", "err", ierr)
 	}
@@ -416,15 +418,15 @@ func (b *Box) installRestore(staged string) error {
 		b.gen.Store(newGeneration(unavailable(), unavailable()))
 		return fmt.Errorf("reopen after restore: %w", errors.Join(ierr, err))
 	}
-	certs, err := openCerts(filepath.Join(b.cfg.DataDir, "tls"), b.cfg.Hostname, b.clock.Now())
+	c, err := certs.Open(filepath.Join(b.cfg.DataDir, "tls"), b.cfg.Hostname, b.clock.Now())
 	if err != nil {
 		return fmt.Errorf("certificates after restore: %w", errors.Join(ierr, err))
 	}
 	ips, _ := machineIPs()
-	if _, err := certs.Refresh(ips, b.clock.Now()); err != nil {
+	if _, err := c.Refresh(ips, b.clock.Now()); err != nil {
 		return fmt.Errorf("certificate after restore: %w", errors.Join(ierr, err))
 	}
-	b.certs.Store(certs)
+	b.certs.Store(c)
 	b.log.Info("restored a backup", "kept_aside", aside)
 	return ierr
 }

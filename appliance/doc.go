@@ -8,7 +8,7 @@
 //
 //	box.go       Box: New, Run, Close; mounting services
 //	store.go     the bbolt file and the appliance's own bucket
-//	certs.go     the certificate authority and the leaf certificate
+//	certs.go     the machine's addresses, which the certificate (package certs) covers
 //	welcome.go   the plain-HTTP welcome page
 //	people.go    accounts, sessions, the session cookie, the who-is-asking middleware
 //	claim.go     the first boot: the claim code, gokrazy's update password
@@ -18,7 +18,7 @@
 //	security.go  headers, CSP, body limits, rate limits
 //	web/         templates, messages.json (fr, en), static files; embedded
 //	mdns/        the multicast DNS responder, one network at a time
-//	backup.go    hot backup, check and restore
+//	backup.go    the box's schema check for backups; Restore and CheckFile (package backup)
 //	clock.go     the box's idea of the time on a Pi without a battery clock
 //	screen/      package screen: the HDMI screen (name, Wi-Fi, addresses, QR code on /dev/fb0)
 //

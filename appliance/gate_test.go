@@ -374,6 +374,11 @@ func TestServiceSchema(t *testing.T) {
 	if got := read(); got != "7" {
 		t.Fatalf("a refused start changed the schema to %q", got)
 	}
+	// A backup holding it is refused too (restores inspect with the same
+	// function as coopbox check).
+	if _, err := CheckFile(dir); !errors.Is(err, errServiceSchema) {
+		t.Fatalf("check of a database with a newer pads bucket: %v, want errServiceSchema", err)
+	}
 }
 
 func TestCheckMounts(t *testing.T) {

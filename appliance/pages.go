@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coopbox/coopbox/appliance/backup"
 	"github.com/coopbox/coopbox/services/locale"
 	pagekit "github.com/coopbox/coopbox/services/page"
 	qrcode "github.com/skip2/go-qrcode"
@@ -150,9 +151,9 @@ func errorKey(err error) (key string, status int) {
 		return "err.invite", http.StatusNotFound
 	case errors.Is(err, errForbidden):
 		return "err.forbidden", http.StatusForbidden
-	case errors.Is(err, errBadBackup), errors.Is(err, errBackupTooLarge):
+	case errors.Is(err, backup.ErrInvalid), errors.Is(err, backup.ErrTooLarge):
 		return "err.backup", http.StatusBadRequest
-	case errors.Is(err, errRestorePending):
+	case errors.Is(err, backup.ErrPending):
 		return "err.restore_pending", http.StatusConflict
 	case errors.Is(err, errNotFound):
 		return "err.not_found", http.StatusNotFound

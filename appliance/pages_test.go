@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/coopbox/coopbox/appliance/backup"
 	"github.com/coopbox/coopbox/services/locale"
 	pagekit "github.com/coopbox/coopbox/services/page"
 )
@@ -53,7 +54,7 @@ func TestEveryMessageExists(t *testing.T) {
 	}
 	// Keys errorKey may return.
 	for _, err := range []error{errBadName, errNameTaken, errShortPassphrase, errPassphraseMatch, errBadCredentials,
-		errAlreadyClaimed, errBadInvite, errForbidden, errNotFound, errBadBackup, errRestorePending, os.ErrClosed} {
+		errAlreadyClaimed, errBadInvite, errForbidden, errNotFound, backup.ErrInvalid, backup.ErrPending, os.ErrClosed} {
 		if key, _ := errorKey(err); !cat.Has(key) {
 			t.Errorf("errorKey(%v) = %q, not in the catalog", err, key)
 		}

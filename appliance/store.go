@@ -7,12 +7,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/coopbox/coopbox/appliance/backup"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
 
 // dbFileName is the database's name inside the data folder.
-const dbFileName = "coopbox.db"
+const dbFileName = backup.DBName
 
 // schemaVersion is the version of the "box" bucket's layout. A migration
 // bumps it; openDB refuses a database written by a newer coopbox.

@@ -381,6 +381,8 @@ func TestVMBoot(t *testing.T) {
 		wg    sync.WaitGroup
 		cut   = make(chan struct{})
 	)
+	stopWriters := sync.OnceFunc(func() { close(cut); wg.Wait() })
+	defer stopWriters() // a failed wait below must not leave them spinning
 	for range 4 {
 		wg.Go(func() {
 			for {
@@ -409,8 +411,7 @@ func TestVMBoot(t *testing.T) {
 		}
 	}
 	b.guest.Kill()
-	close(cut)
-	wg.Wait()
+	stopWriters()
 	t.Logf("%d invitations acknowledged before the power cut", len(acked))
 
 	// Boot 3: every acknowledged write survived.

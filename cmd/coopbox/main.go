@@ -2,10 +2,11 @@
 // internet: pads, calls and decisions. See the README.
 //
 //	coopbox [serve] [flags]     serve the box (the default)
-//	coopbox version             print the version
-//	coopbox check FILE          verify a database or a backup file
+//	coopbox version             print the version (also -version, --version)
+//	coopbox check FILE|DIR      verify a backup, a database or a data folder's database
 //	coopbox restore -data DIR FILE
 //	                            restore a backup while the box is stopped
+//	coopbox help                list the commands (also -h, --help)
 package main
 
 import (
@@ -35,9 +36,22 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	cmd := "serve"
+	cmd := ""
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
+	}
+	if cmd == "" {
+		cmd = "serve"
+		// The spellings people try first: a bare "coopbox -h" lists the
+		// commands ("coopbox serve -h" lists serve's flags).
+		if len(args) == 1 {
+			switch args[0] {
+			case "-h", "-help", "--help":
+				cmd, args = "help", nil
+			case "-version", "--version":
+				cmd, args = "version", nil
+			}
+		}
 	}
 	switch cmd {
 	case "serve":
@@ -59,11 +73,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `usage:
-  coopbox [serve] [flags]          serve the box (default); coopbox serve -h lists the flags
-  coopbox version                  print the version
-  coopbox check FILE               verify a database or a backup file
-  coopbox restore [-data DIR] FILE restore a backup while the box is stopped
+	fmt.Fprint(w, `usage: coopbox [command] [arguments]
+
+commands:
+  serve [flags]            serve the box (the default); coopbox serve -h lists its flags
+  version                  print the version (also coopbox --version)
+  check FILE|DIR           verify a backup, a coopbox.db, or the coopbox.db in a data folder
+  restore [-data DIR] FILE restore a backup into a stopped box's data folder
 `)
 }
 
@@ -80,6 +96,9 @@ func serve(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	cfg.RegisterFlags(fs)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if err := cfg.Validate(); err != nil {
@@ -106,7 +125,7 @@ func serve(args []string, stderr io.Writer) int {
 
 func check(args []string, stdout, stderr io.Writer) int {
 	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: coopbox check FILE")
+		fmt.Fprintln(stderr, "usage: coopbox check FILE|DIR")
 		return 2
 	}
 	report, err := appliance.CheckFile(args[0])
@@ -134,6 +153,10 @@ func restore(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "coopbox restore: %v\n", err)
 		return 1
+	}
+	if aside == "" {
+		fmt.Fprintf(stdout, "restored %s into %s, which held no data before\n", fs.Arg(0), cfg.DataDir)
+		return 0
 	}
 	fmt.Fprintf(stdout, "restored %s into %s; the previous data is kept in %s\n", fs.Arg(0), cfg.DataDir, aside)
 	return 0

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -22,7 +23,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/coopbox/coopbox/appliance"
 	"github.com/coopbox/coopbox/services/editor/ydoc"
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestBadFlagsExitOne(t *testing.T) {
@@ -43,12 +46,150 @@ func TestBadFlagsExitOne(t *testing.T) {
 }
 
 func TestVersionAndUnknownCommand(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run([]string{"version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "coopbox ") {
-		t.Errorf("version: code %d, output %q", code, out.String())
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != 0 || out.String() != "coopbox "+version+"\n" {
+			t.Errorf("%v: code %d, output %q, want 0 and %q", args, code, out.String(), "coopbox "+version+"\n")
+		}
 	}
+	var out, errb bytes.Buffer
 	if code := run([]string{"frobnicate"}, &out, &errb); code != 2 {
 		t.Errorf("unknown command: code %d, want 2", code)
+	}
+}
+
+// TestHelpListsCommands checks that the first thing a stranger types lists
+// every command, each on one line, and that "serve -h" still lists serve's
+// flags.
+func TestHelpListsCommands(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}, {"help"}} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != 0 {
+			t.Errorf("%v: code %d, want 0; stderr %q", args, code, errb.String())
+		}
+		lines := strings.Split(out.String(), "\n")
+		for _, cmd := range []string{"serve", "version", "check", "restore"} {
+			n := 0
+			for _, l := range lines {
+				if f := strings.Fields(l); len(f) > 2 && f[0] == cmd && strings.HasPrefix(l, "  ") {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%v: %d lines describe %q, want 1:\n%s", args, n, cmd, out.String())
+			}
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"serve", "-h"}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "-https") {
+		t.Errorf("serve -h: code %d, stderr %q; want 0 and serve's flags", code, errb.String())
+	}
+}
+
+// TestCheckFolder checks that `coopbox check DIR` reads the coopbox.db in a
+// data folder, and says what is missing in a folder without one.
+func TestCheckFolder(t *testing.T) {
+	dir := t.TempDir()
+	cfg := newConfig()
+	cfg.DataDir, cfg.HTTPSAddr, cfg.HTTPAddr = dir, "127.0.0.1:0", ""
+	box, err := appliance.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := box.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"check", dir}, &out, &errb); code != 0 {
+		t.Fatalf("check %s: code %d, stderr %q", dir, code, errb.String())
+	}
+	if want := filepath.Join(dir, "coopbox.db") + ": coopbox database"; !strings.HasPrefix(out.String(), want) {
+		t.Errorf("check DIR said %q, want it to start with %q", out.String(), want)
+	}
+	if !strings.Contains(out.String(), "schema 1, consistent") {
+		t.Errorf("check DIR said %q, want the schema and the consistency check", out.String())
+	}
+
+	empty := t.TempDir()
+	out.Reset()
+	if code := run([]string{"check", empty}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "coopbox.db") {
+		t.Errorf("check of a folder without a database: code %d, stderr %q; want 1 and a word about coopbox.db", code, errb.String())
+	}
+}
+
+// TestErrorsSayEachWordOnce runs the command line's failures and checks each
+// message says what went wrong without a label twice ("restore: restore:"):
+// each layer adds its own context, not its caller's.
+func TestErrorsSayEachWordOnce(t *testing.T) {
+	dir := t.TempDir()
+	notGzip := filepath.Join(dir, "bad.tar.gz")
+	os.WriteFile(notGzip, []byte("\x1f\x8bgarbage"), 0o600)
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(text, []byte("hello"), 0o600)
+	data := filepath.Join(dir, "data")
+	os.Mkdir(data, 0o700)
+	held, err := bolt.Open(filepath.Join(data, "coopbox.db"), 0o600, nil) // as a running box would
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"restore", "-data", filepath.Join(dir, "other"), notGzip}, "not a valid coopbox backup"},
+		{[]string{"restore", "-data", filepath.Join(dir, "other"), filepath.Join(dir, "missing.tar.gz")}, "no such file"},
+		{[]string{"restore", "-data", data, notGzip}, "in use"},
+		{[]string{"check", notGzip}, "not a valid coopbox backup"},
+		{[]string{"check", text}, "neither a coopbox backup nor a bbolt database"},
+		{[]string{"check", data}, "in use"},
+		{[]string{"check", filepath.Join(dir, "missing")}, "no such file"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(c.args, &out, &errb); code != 1 {
+			t.Errorf("%v: code %d, want 1", c.args[:1], code)
+		}
+		msg := strings.TrimSpace(errb.String())
+		if !strings.Contains(msg, c.want) || strings.Contains(msg, "\n") {
+			t.Errorf("%v: %q, want one line saying %q", c.args[:1], msg, c.want)
+		}
+		if w := doubledWord(msg); w != "" {
+			t.Errorf("%v: %q says %q twice", c.args[:1], msg, w)
+		}
+	}
+}
+
+// doubledWord returns a word that a message repeats right after itself, or a
+// label (a word before a colon, the mark of a wrapped error) it gives twice.
+func doubledWord(msg string) string {
+	words := regexp.MustCompile(`[A-Za-z]+:?`).FindAllString(msg, -1)
+	labels := map[string]bool{}
+	for i, w := range words {
+		bare := strings.TrimSuffix(w, ":")
+		if i > 0 && strings.EqualFold(bare, strings.TrimSuffix(words[i-1], ":")) {
+			return bare
+		}
+		if strings.HasSuffix(w, ":") {
+			if labels[strings.ToLower(bare)] {
+				return bare
+			}
+			labels[strings.ToLower(bare)] = true
+		}
+	}
+	return ""
+}
+
+func TestDoubledWord(t *testing.T) {
+	for msg, want := range map[string]string{
+		"coopbox restore: restore: open x: no such file":               "restore",
+		"coopbox restore: f.tar.gz: restore: not a valid backup":       "restore",
+		"coopbox restore: f.tar.gz: not a valid coopbox backup: short": "",
+		"coopbox check: the the file":                                  "the",
+	} {
+		if got := doubledWord(msg); got != want {
+			t.Errorf("doubledWord(%q) = %q, want %q", msg, got, want)
+		}
 	}
 }
 
@@ -190,14 +331,23 @@ func TestPowerCut(t *testing.T) {
 		})
 	}
 	// Cut the power once a dozen writes were acknowledged, with more in flight.
-	for {
+	writersDone := make(chan struct{})
+	go func() { wg.Wait(); close(writersDone) }()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
 		mu.Lock()
 		n := len(acked)
 		mu.Unlock()
 		if n >= 12 {
 			break
 		}
-		time.Sleep(time.Millisecond)
+		select {
+		case <-writersDone:
+			t.Fatalf("the writers gave up after %d acknowledged invitations, before the power cut", n)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d invitations acknowledged in 30s", n)
+		}
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	close(killed)
@@ -274,7 +424,16 @@ func TestRestoreCommand(t *testing.T) {
 	if code := run([]string{"restore", "-data", dir, file}, &out, &errb); code != 0 {
 		t.Fatalf("restore: code %d, %s", code, errb.String())
 	}
-	t.Logf("%s", out.String())
+	if !strings.Contains(out.String(), "the previous data is kept in "+filepath.Join(dir, "before-restore-")) {
+		t.Errorf("restore said %q, want where the previous data is kept", out.String())
+	}
+
+	// Into an empty folder there is nothing to keep, and it says so.
+	out.Reset()
+	if code := run([]string{"restore", "-data", filepath.Join(t.TempDir(), "new"), file}, &out, &errb); code != 0 ||
+		!strings.Contains(out.String(), "held no data before") {
+		t.Errorf("restore into a new folder: code %d, %q %q", code, out.String(), errb.String())
+	}
 
 	_, base = startProcess(t, dir)
 	me := func(c *http.Client) string {
@@ -333,7 +492,9 @@ func TestPowerCutPads(t *testing.T) {
 		return ws
 	}
 	author, watcher := dial(base), dial(base)
-	ctx, cancel := context.WithCancel(context.Background())
+	// The deadline ends the reader and the author, and so the wait below,
+	// if the server stops relaying.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	seen := make(chan int, 4096) // clocks of the author's characters the watcher received
 	go func() {
@@ -345,7 +506,10 @@ func TestPowerCutPads(t *testing.T) {
 			}
 			if len(msg) > 3 && msg[0] == 0 && msg[1] == 2 {
 				for _, clock := range authorClocks(msg[2:]) {
-					seen <- clock
+					select {
+					case seen <- clock:
+					case <-ctx.Done(): // nobody reads any more
+					}
 				}
 			}
 		}
@@ -364,6 +528,9 @@ func TestPowerCutPads(t *testing.T) {
 		if maxSeen >= 150 {
 			break
 		}
+	}
+	if maxSeen < 150 {
+		t.Fatalf("the watcher received %d characters before its connection ended (%v), want 150 before the power cut", maxSeen+1, ctx.Err())
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()

@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-const tracePath = "../../../shared/data/editing-traces/automerge-paper.json.gz"
+const tracePath = "../../testdata/editing-traces/automerge-paper.json.gz"
 
 // BenchmarkOpenPads holds 100 pads of about 50 KB in memory (each loaded
 // from the state of 50,000 characters typed along the automerge-paper

@@ -287,10 +287,27 @@ func TestReadOnlyAndRights(t *testing.T) {
 		denied = len(data) > 0 && data[0] == msgAuth
 	}
 	c.Close(websocket.StatusNormalClosure, "")
-	time.Sleep(50 * time.Millisecond)
-	if got := storedText(t, ts.st, p.ID); got != "" {
-		t.Errorf("a read-only client wrote %q", got)
+	// A writer's update, sent after the refusal, goes through the pad's
+	// one queue after the read-only one: once it is stored, the refused
+	// update would be too, had it not been refused.
+	w := dial(t, ts, p.ID, nil)
+	salut := []byte{1, 1, 43, 0, 4, 1, 4, 't', 'e', 'x', 't', 5, 'S', 'a', 'l', 'u', 't', 0}
+	if err := w.Write(ctx, websocket.MessageBinary, encodeSync(syncUpdate, salut)); err != nil {
+		t.Fatal(err)
 	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		got := storedText(t, ts.st, p.ID)
+		if strings.Contains(got, "Bonjour") {
+			t.Fatalf("a read-only client wrote: the pad holds %q", got)
+		}
+		if got == "Salut" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the writer's update was not stored: %q", got)
+		}
+	}
+	w.Close(websocket.StatusNormalClosure, "")
 
 	// Anonymous people cannot connect at all.
 	_, res, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.srv.URL, "http")+"/pads/ws/"+p.ID,
@@ -344,18 +361,21 @@ func TestReadOnlySyncAnswerIsNotRefused(t *testing.T) {
 	ro.Write(ctx, websocket.MessageBinary, encodeSync(syncStep2, answer))
 	edit, _ := reader.Text("text").Insert(0, "x", nil)
 	ro.Write(ctx, websocket.MessageBinary, encodeSync(syncUpdate, edit))
-	// The first permission denied must come after the edit, not the answer:
-	// count them until the connection has been quiet for a while.
+	// One permission denied, for the edit, not the answer. The pad answers
+	// in the order it was asked, so a state vector sent last is answered
+	// after any refusal: count refusals until that answer comes.
+	ro.Write(ctx, websocket.MessageBinary, encodeSync(syncStep1, ydoc.EncodeStateVector(reader.StateVector())))
 	denied := 0
 	for {
-		rctx, rcancel := context.WithTimeout(ctx, 500*time.Millisecond)
-		_, data, err := ro.Read(rctx)
-		rcancel()
+		_, data, err := ro.Read(ctx)
 		if err != nil {
-			break
+			t.Fatalf("read-only client: %v before the answer to its state vector", err)
 		}
 		if len(data) > 0 && data[0] == msgAuth {
 			denied++
+		}
+		if len(data) > 1 && data[0] == msgSync && data[1] == syncStep2 {
+			break
 		}
 	}
 	if denied != 1 {

@@ -27,13 +27,13 @@ func TestTraceThroughTheServer(t *testing.T) {
 
 func replayThroughServer(t *testing.T, name string) {
 	node := requireNode(t)
-	path := "../../../shared/data/editing-traces/" + name + ".json.gz"
+	path := "../../testdata/editing-traces/" + name + ".json.gz"
 	f, err := os.Open(path)
 	if err != nil {
 		if os.Getenv("COOPBOX_REQUIRE_ALL") == "1" {
 			t.Fatalf("%s: %v", path, err)
 		}
-		t.Skipf("the shared data folder is not beside the repository: %v", err)
+		t.Skipf("the repository's testdata is incomplete: %v", err)
 	}
 	var tr struct {
 		EndContent string `json:"endContent"`

@@ -13,8 +13,9 @@ import (
 	"time"
 )
 
-// traceDir is the shared data folder beside the repository root.
-var traceDir = filepath.Join("..", "..", "..", "..", "shared", "data", "editing-traces")
+// traceDir holds the editing traces in the repository's testdata (see
+// testdata/README.md at the root).
+var traceDir = filepath.Join("..", "..", "..", "testdata", "editing-traces")
 
 type editingTrace struct {
 	StartContent string `json:"startContent"`
@@ -29,7 +30,7 @@ func readTrace(t testing.TB, name string) (path string, tr editingTrace) {
 		if os.Getenv("COOPBOX_REQUIRE_ALL") == "1" {
 			t.Fatalf("%s is absent (COOPBOX_REQUIRE_ALL=1)", path)
 		}
-		t.Skipf("%s is absent: the shared data folder is not beside the repository", path)
+		t.Skipf("%s is absent: the repository's testdata is incomplete", path)
 	}
 	if err != nil {
 		t.Fatal(err)
