@@ -25,18 +25,17 @@ type Result struct {
 	Ignored []Ignored
 
 	// Per member, by roll index: what Trace and Weight read.
-	ids         []MemberID
-	index       map[MemberID]int32
-	weight      []int64
-	voting      []bool
-	voter       []bool
-	proxy       []int32 // carrier of a counting proxy
-	chosen      []int32 // index of the delegation chosen for this question
-	next        []int32 // delegate followed (none for voters and proxy givers)
-	end         []int32 // where the delegation chain ends, or cycleEnd
-	depth       []int32 // steps from the member to its end
-	cast        []int32 // index in Casts of a voter
-	delegations []Delegation
+	ids    []MemberID
+	index  map[MemberID]int32
+	weight []int64
+	voting []bool
+	voter  []bool
+	proxy  []int32 // carrier of a counting proxy
+	chosen []int32 // index of the delegation chosen for this question
+	next   []int32 // delegate followed (none for voters and proxy givers)
+	end    []int32 // where the delegation chain ends, or cycleEnd
+	depth  []int32 // steps from the member to its end
+	cast   []int32 // index in Casts of a voter
 }
 
 // Cast is one ballot's weight and where it comes from.

@@ -289,7 +289,6 @@ func (r *Result) choose(s Snapshot, p Policy) error {
 		}
 		r.next[i] = target[i]
 	}
-	r.delegations = s.Delegations
 	return nil
 }
 
