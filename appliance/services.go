@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/coopbox/coopbox/services/decide"
 	"github.com/coopbox/coopbox/services/editor"
 	pagekit "github.com/coopbox/coopbox/services/page"
 	bolt "go.etcd.io/bbolt"
@@ -20,6 +21,7 @@ import (
 func mounts() []pagekit.Mount {
 	return []pagekit.Mount{
 		editor.Mount(),
+		decide.Mount(),
 	}
 }
 

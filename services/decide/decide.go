@@ -1,0 +1,152 @@
+package decide
+
+import (
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/coopbox/coopbox/services/locale"
+	"github.com/coopbox/coopbox/services/page"
+)
+
+// Schema is the version of the layout of the "decide" bucket (store.go).
+const Schema = 1
+
+//go:embed web/*.json web/*.html web/dist
+var web embed.FS
+
+// Mount plugs decide into the box: URL /decide/ and /api/decide, bucket "decide".
+func Mount() page.Mount {
+	return page.Mount{
+		Name:     "decide",
+		Schema:   Schema,
+		Messages: LoadMessages,
+		BodyLimits: map[string]int64{
+			// A roll of a few thousand members as CSV.
+			"/api/decide/roll-import": maxRollCSV + 64<<10,
+		},
+		Open: func(env page.Env) (page.Service, error) { return New(Options{Env: env}) },
+	}
+}
+
+// maxRollCSV bounds an imported roll: 5,000 members of 200 bytes a line.
+const maxRollCSV = 1 << 20
+
+// LoadMessages adds decide's messages (web/messages*.json, one file per
+// part) to cat.
+func LoadMessages(cat *locale.Catalog) error {
+	files, err := fs.Glob(web, "web/messages*.json")
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := cat.Load(web, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Options are what the box gives decide.
+type Options struct {
+	page.Env
+}
+
+// Service serves decide under /decide/ and /api/decide.
+type Service struct {
+	opts      Options
+	st        *store
+	mux       *http.ServeMux
+	templates map[string]*template.Template
+}
+
+// New opens decide's bucket and returns the service. A nil Catalog (tests)
+// gets one of the layout's and decide's messages.
+func New(opts Options) (*Service, error) {
+	opts.Env = opts.Env.Defaults()
+	if opts.Catalog == nil {
+		opts.Catalog = locale.New()
+		if err := page.LoadMessages(opts.Catalog); err != nil {
+			return nil, err
+		}
+		if err := LoadMessages(opts.Catalog); err != nil {
+			return nil, err
+		}
+	}
+	st, err := newStore(opts.DB)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{opts: opts, st: st, mux: http.NewServeMux()}
+	if s.templates, err = parseTemplates(); err != nil {
+		return nil, err
+	}
+	s.mux.Handle("GET /decide/static/", http.StripPrefix("/decide/static/", staticFiles()))
+	s.rollRoutes()
+	s.voteRoutes()
+	return s, nil
+}
+
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Close ends decide's live streams. The box calls it before a restore and
+// at shutdown.
+func (s *Service) Close() error { return nil }
+
+// parseTemplates parses each page of web/ inside the shared layout.
+func parseTemplates() (map[string]*template.Template, error) {
+	files, err := fs.Glob(web, "web/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*template.Template{}
+	for _, name := range files {
+		t, err := page.Parse(web, name, nil)
+		if err != nil {
+			return nil, err
+		}
+		out[strings.TrimSuffix(strings.TrimPrefix(name, "web/"), ".html")] = t
+	}
+	return out, nil
+}
+
+// render writes the page named name.
+func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	t, ok := s.templates[name]
+	if !ok {
+		s.opts.Log.Error("no such template", "template", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	p := s.opts.Catalog.Printer(locale.Choose(r))
+	page.Render(w, r, s.opts.Log, status, t, page.Data{Printer: p, BoxName: s.opts.BoxName(), Data: data})
+}
+
+// staticFiles serves the bundle built by esbuild into web/dist (make
+// bundle): the pages' scripts (QR scanning, blind signatures, live updates).
+func staticFiles() http.Handler {
+	dist, _ := fs.Sub(web, "web/dist")
+	h := http.FileServerFS(dist)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".txt") || strings.HasPrefix(r.URL.Path, ".") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// newID is a random id: 9 bytes for records, 16 for secrets.
+func newID(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // never fails on Linux (Go 1.24+)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,7 @@
+package decide
+
+// rollRoutes registers the routes of assemblies, the roll, the check-in
+// desk, proxies, member links and cards.
+func (s *Service) rollRoutes() {
+	s.mux.HandleFunc("GET /decide/{$}", s.home)
+}

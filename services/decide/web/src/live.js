@@ -1,0 +1,2 @@
+// live.js: nothing yet; the vote pages' live updates (Server-Sent Events) come here.
+export {};
