@@ -63,6 +63,9 @@ type Service struct {
 	st        *store
 	mux       *http.ServeMux
 	templates map[string]*template.Template
+	live      *live
+	roll      *rollState // roll_routes.go
+	votes     *voteState // vote_routes.go
 }
 
 // New opens decide's bucket and returns the service. A nil Catalog (tests)
@@ -82,11 +85,12 @@ func New(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{opts: opts, st: st, mux: http.NewServeMux()}
+	s := &Service{opts: opts, st: st, mux: http.NewServeMux(), live: newLive()}
 	if s.templates, err = parseTemplates(); err != nil {
 		return nil, err
 	}
 	s.mux.Handle("GET /decide/static/", http.StripPrefix("/decide/static/", staticFiles()))
+	s.mux.Handle("GET /decide/a/{id}/events", page.ParticipantsOnly(http.HandlerFunc(s.events)))
 	s.rollRoutes()
 	s.voteRoutes()
 	return s, nil
@@ -96,7 +100,20 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serv
 
 // Close ends decide's live streams. The box calls it before a restore and
 // at shutdown.
-func (s *Service) Close() error { return nil }
+func (s *Service) Close() error {
+	s.live.close()
+	return nil
+}
+
+// events streams an assembly's live events (PROTOCOL.md, "Live events").
+func (s *Service) events(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := s.st.assembly(id); err != nil {
+		page.JSONError(w, http.StatusNotFound, "no_assembly", "no such assembly")
+		return
+	}
+	s.live.serve(w, r, id, s.currentState(r, id)...)
+}
 
 // parseTemplates parses each page of web/ inside the shared layout.
 func parseTemplates() (map[string]*template.Template, error) {

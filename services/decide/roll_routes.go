@@ -5,3 +5,6 @@ package decide
 func (s *Service) rollRoutes() {
 	s.mux.HandleFunc("GET /decide/{$}", s.home)
 }
+
+// rollState is what the roll part keeps in memory (presence and proxies).
+type rollState struct{}
