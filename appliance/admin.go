@@ -171,17 +171,3 @@ func (b *Box) uploadRestore(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 }
-
-// humanSize writes n bytes the way a person reads it (the status page's
-// "bytes" template function).
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
-}

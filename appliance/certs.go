@@ -3,8 +3,8 @@ package appliance
 import (
 	"fmt"
 	"net"
-	"net/netip"
-	"slices"
+
+	"github.com/coopbox/coopbox/appliance/certs"
 )
 
 // The machine's addresses: the box gives them to certs.Refresh, which the
@@ -41,24 +41,11 @@ func machineIPs() ([]net.IP, error) {
 		}
 	}
 	var out []net.IP
-	for _, a := range sortedAddrs(ips) {
+	for _, a := range certs.SortedAddrs(ips) {
 		if a.Is6() && a.IsLinkLocalUnicast() {
 			continue
 		}
 		out = append(out, net.IP(a.AsSlice()))
 	}
 	return out, nil
-}
-
-// sortedAddrs converts ips to netip form (IPv4-mapped IPv6 as IPv4),
-// sorted (IPv4 first) and deduplicated, dropping invalid entries.
-func sortedAddrs(ips []net.IP) []netip.Addr {
-	addrs := make([]netip.Addr, 0, len(ips))
-	for _, ip := range ips {
-		if a, ok := netip.AddrFromSlice(ip); ok {
-			addrs = append(addrs, a.Unmap())
-		}
-	}
-	slices.SortFunc(addrs, netip.Addr.Compare)
-	return slices.Compact(addrs)
 }

@@ -8,11 +8,12 @@ import (
 	"math/big"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/coopbox/coopbox/appliance/atomicfile"
 )
 
 // The first boot. Until somebody claims the box, claiming it needs the claim
@@ -144,44 +145,6 @@ func checkUpdatePassword(pw, passphrase string) (string, error) {
 	return pw, nil
 }
 
-// writeSecretFile replaces path with data, readable by its owner only,
-// through a temporary file in the same folder that is synced and renamed,
-// then syncs the folder: a power cut leaves the old or the new content.
-func writeSecretFile(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // ClaimCode returns the claim code as the screen and the log show it
 // ("4821 0937 5512"), or "" once the box is claimed. In-process tests read
 // it here, as a person reads it off the screen.
@@ -244,7 +207,7 @@ func (b *Box) changeUpdatePassword(w http.ResponseWriter, r *http.Request) {
 		err = b.people.checkOwnPassphrase(sessionFrom(r), current)
 	}
 	if err == nil {
-		if err = writeSecretFile(b.cfg.GokrazyPasswordFile, []byte(pw+"\n")); err != nil {
+		if err = atomicfile.Write(b.cfg.GokrazyPasswordFile, []byte(pw+"\n"), 0o600); err != nil {
 			err = fmt.Errorf("write the update password: %w", err)
 		}
 	}

@@ -29,7 +29,7 @@ type page = pagekit.Data
 
 // parseTemplates parses each page of web/ inside the shared layout.
 func parseTemplates(qr *qrCache) (map[string]*template.Template, error) {
-	funcs := template.FuncMap{"qr": qr.svg, "bytes": humanSize}
+	funcs := template.FuncMap{"qr": qr.svg, "bytes": backup.HumanSize}
 	files, err := fs.Glob(webFS, "web/*.html")
 	if err != nil {
 		return nil, err

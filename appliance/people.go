@@ -18,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/coopbox/coopbox/appliance/atomicfile"
 	"github.com/coopbox/coopbox/services/person"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/argon2"
@@ -345,7 +346,7 @@ func (p *people) claim(req claimRequest) (*session, error) {
 		// write leaves the box unclaimed. (A commit failing after the write
 		// leaves an unclaimed box whose next claim writes the file again.)
 		if updatePassword != "" {
-			if err := writeSecretFile(p.updatePasswordFile, []byte(updatePassword+"\n")); err != nil {
+			if err := atomicfile.Write(p.updatePasswordFile, []byte(updatePassword+"\n"), 0o600); err != nil {
 				return fmt.Errorf("write the update password: %w", err)
 			}
 		}

@@ -2,10 +2,11 @@ package appliance
 
 import (
 	"errors"
-	pagekit "github.com/coopbox/coopbox/services/page"
 	"net/http"
 	"net/url"
 	"time"
+
+	pagekit "github.com/coopbox/coopbox/services/page"
 
 	"github.com/coopbox/coopbox/services/locale"
 	"github.com/coopbox/coopbox/services/person"

@@ -1,10 +1,11 @@
 package appliance
 
 import (
-	pagekit "github.com/coopbox/coopbox/services/page"
 	"net"
 	"net/http"
 	"strconv"
+
+	pagekit "github.com/coopbox/coopbox/services/page"
 )
 
 // welcomeRoutes is all that plain HTTP serves: a page that explains the

@@ -60,7 +60,7 @@ func Check(path string, inspect Inspect) (report string, err error) {
 		if err := checkUnpacked(tmp, m, inspect); err != nil {
 			return "", fmt.Errorf("%s: %w", path, err)
 		}
-		fmt.Fprintf(&b, "%s: coopbox backup, format %d, %s\n", path, m.Format, humanSize(fi.Size()))
+		fmt.Fprintf(&b, "%s: coopbox backup, format %d, %s\n", path, m.Format, HumanSize(fi.Size()))
 		fmt.Fprintf(&b, "  made by coopbox %s on %q (box %q), %s\n", m.Version, m.Hostname, m.BoxName, m.Created.Format(time.RFC3339))
 		names := make([]string, 0, len(m.Sums))
 		for name := range m.Sums {
@@ -102,7 +102,7 @@ func Check(path string, inspect Inspect) (report string, err error) {
 func describeDB(b *strings.Builder, db *bolt.DB, size int64, inspect Inspect) {
 	db.View(func(tx *bolt.Tx) error {
 		schema, _ := inspect(tx)
-		fmt.Fprintf(b, "  database: %s, schema %d, consistent\n", humanSize(size), schema)
+		fmt.Fprintf(b, "  database: %s, schema %d, consistent\n", HumanSize(size), schema)
 		var walk func(prefix string, bk *bolt.Bucket)
 		walk = func(prefix string, bk *bolt.Bucket) {
 			keys := 0
@@ -127,8 +127,9 @@ func describeDB(b *strings.Builder, db *bolt.DB, size int64, inspect Inspect) {
 	})
 }
 
-// humanSize writes n bytes the way a person reads it.
-func humanSize(n int64) string {
+// HumanSize writes n bytes the way a person reads it (the reports here,
+// the box's status page).
+func HumanSize(n int64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))

@@ -38,6 +38,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coopbox/coopbox/appliance/atomicfile"
 	"github.com/coopbox/coopbox/config"
 )
 
@@ -217,10 +218,10 @@ func (c *Authority) createCA(now time.Time) error {
 	}
 	c.ca, c.caKey = ca, key
 	c.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	if err := replaceFileAtomically(filepath.Join(c.dir, caCertFile), c.caPEM, 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(c.dir, caCertFile), c.caPEM, 0o644); err != nil {
 		return err
 	}
-	return replaceFileAtomically(filepath.Join(c.dir, caKeyFile),
+	return atomicfile.Write(filepath.Join(c.dir, caKeyFile),
 		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
 }
 
@@ -326,7 +327,7 @@ func (c *Authority) leafStale(leaf *x509.Certificate, names []string, addrs []ne
 	if !slices.Equal(have, names) {
 		return true
 	}
-	return !slices.Equal(sortedAddrs(leaf.IPAddresses), addrs)
+	return !slices.Equal(SortedAddrs(leaf.IPAddresses), addrs)
 }
 
 // leafNames is the sorted list of DNS names the leaf should carry.
@@ -346,7 +347,7 @@ func (c *Authority) leafNames() []string {
 func (c *Authority) leafAddrs(ips []net.IP) []netip.Addr {
 	all := append(slices.Clone(ips), net.IPv4(127, 0, 0, 1), net.IPv6loopback)
 	var addrs []netip.Addr
-	for _, a := range sortedAddrs(all) {
+	for _, a := range SortedAddrs(all) {
 		if !a.IsUnspecified() && !a.IsMulticast() && c.permitsAddr(a) {
 			addrs = append(addrs, a)
 		}
@@ -428,12 +429,12 @@ func (c *Authority) issueLeaf(names []string, addrs []netip.Addr, now time.Time)
 	if err != nil {
 		return nil, err
 	}
-	err = replaceFileAtomically(filepath.Join(c.dir, leafKeyFile),
+	err = atomicfile.Write(filepath.Join(c.dir, leafKeyFile),
 		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
 	if err != nil {
 		return nil, err
 	}
-	err = replaceFileAtomically(filepath.Join(c.dir, leafCertFile),
+	err = atomicfile.Write(filepath.Join(c.dir, leafCertFile),
 		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
 	if err != nil {
 		return nil, err
@@ -535,9 +536,9 @@ func derivedUUID(seed []byte, label string) string {
 	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
 }
 
-// sortedAddrs converts ips to netip form (IPv4-mapped IPv6 as IPv4),
+// SortedAddrs converts ips to netip form (IPv4-mapped IPv6 as IPv4),
 // sorted (IPv4 first) and deduplicated, dropping invalid entries.
-func sortedAddrs(ips []net.IP) []netip.Addr {
+func SortedAddrs(ips []net.IP) []netip.Addr {
 	addrs := make([]netip.Addr, 0, len(ips))
 	for _, ip := range ips {
 		if a, ok := netip.AddrFromSlice(ip); ok {
@@ -565,43 +566,4 @@ func randomSerial() (*big.Int, error) {
 		return nil, err
 	}
 	return n.Add(n, big.NewInt(1)), nil // never zero; RFC 5280 wants positive
-}
-
-// replaceFileAtomically writes data to path through a temporary file in the
-// same folder, synced and renamed over path, then syncs the folder: after a
-// power cut (the box is unplugged, not shut down) path holds either the old
-// or the new content, never a torn one.
-func replaceFileAtomically(path string, data []byte, perm fs.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := f.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

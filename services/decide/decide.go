@@ -71,15 +71,9 @@ type Service struct {
 // New opens decide's bucket and returns the service. A nil Catalog (tests)
 // gets one of the layout's and decide's messages.
 func New(opts Options) (*Service, error) {
-	opts.Env = opts.Env.Defaults()
-	if opts.Catalog == nil {
-		opts.Catalog = locale.New()
-		if err := page.LoadMessages(opts.Catalog); err != nil {
-			return nil, err
-		}
-		if err := LoadMessages(opts.Catalog); err != nil {
-			return nil, err
-		}
+	var err error
+	if opts.Env, err = opts.Env.Defaults(LoadMessages); err != nil {
+		return nil, err
 	}
 	st, err := newStore(opts.DB)
 	if err != nil {

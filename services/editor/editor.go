@@ -57,15 +57,9 @@ func New(opts Options) (*Service, error) {
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
-	opts.Env = opts.Env.Defaults()
-	if opts.Catalog == nil {
-		opts.Catalog = locale.New()
-		if err := page.LoadMessages(opts.Catalog); err != nil {
-			return nil, err
-		}
-		if err := LoadMessages(opts.Catalog); err != nil {
-			return nil, err
-		}
+	var err error
+	if opts.Env, err = opts.Env.Defaults(LoadMessages); err != nil {
+		return nil, err
 	}
 	a, err := loadAssets()
 	if err != nil {

@@ -71,9 +71,9 @@ type Env struct {
 }
 
 // Defaults fills in what a test may leave out: a discarding logger, the
-// system clock, no rate limit, the name "coopbox". The catalog is the
-// caller's to make (the service knows its own messages).
-func (e Env) Defaults() Env {
+// system clock, no rate limit, the name "coopbox", and a catalog of the
+// layout's messages and those messages adds (the service's own).
+func (e Env) Defaults(messages func(*locale.Catalog) error) (Env, error) {
 	if e.Log == nil {
 		e.Log = slog.New(slog.DiscardHandler)
 	}
@@ -86,7 +86,16 @@ func (e Env) Defaults() Env {
 	if e.BoxName == nil {
 		e.BoxName = func() string { return "coopbox" }
 	}
-	return e
+	if e.Catalog == nil {
+		e.Catalog = locale.New()
+		if err := LoadMessages(e.Catalog); err != nil {
+			return e, err
+		}
+		if err := messages(e.Catalog); err != nil {
+			return e, err
+		}
+	}
+	return e, nil
 }
 
 // Runner is a service with background work (see Service).
