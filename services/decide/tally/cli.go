@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 )
 
 const usage = `usage: tally [--method M] [--json] [--majority R --base B --members W] FILE
@@ -121,8 +122,17 @@ func PrintResult(w io.Writer, e *Election, r *Result) error {
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
+	// Numbers align right; the first column, names, is padded to one width
+	// so that it reads left-aligned.
+	first := len("undecided (tied)")
+	for _, name := range names {
+		first = max(first, utf8.RuneCountInString(name))
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	row := func(cells ...string) { fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t") }
+	row := func(cells ...string) {
+		cells[0] = fmt.Sprintf("%-*s", first, cells[0])
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
 	num := func(x int64) string { return strconv.FormatInt(x, 10) }
 	matrix := func(title string, m [][]int64) {
 		fmt.Fprintf(tw, "\n%s\n", title)

@@ -11,7 +11,8 @@ import (
 // round and counts for nobody (it may count in a later round, once the tie
 // is gone); a ballot that ranks no continuing option is exhausted
 // (unranked options are not choices). An option with more than half of
-// the weight counted for someone is elected; so is the last one left.
+// the weight still active (counted for someone, or undecided) is elected;
+// so is the last one left.
 // Otherwise the option with the lowest count is eliminated. A tie for the
 // lowest count is broken by the earlier rounds, latest first (the option
 // that had less in the latest round where they differed goes), then by
@@ -53,7 +54,7 @@ func irv(r *Result, n int, ballots []Ballot, prio []int) {
 				rd.Undecided += b.Weight
 			}
 		}
-		var counted int64
+		counted := rd.Undecided // still active: it must not be outvoted by its silence
 		best := -1
 		for _, o := range rd.Continuing {
 			counted += counts[o]

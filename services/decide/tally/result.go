@@ -239,7 +239,8 @@ const (
 	// put Other above Option.
 	FactSkipped FactKind = "skipped"
 	// FactMajority (instant runoff): in Round (0 first) Option has For, more
-	// than half of Total, the weight counted for someone.
+	// than half of Total, the weight of the ballots still active (counted
+	// for someone, or undecided).
 	FactMajority FactKind = "majority"
 	// FactLast (instant runoff): in Round Option is the last one left, with
 	// For of Total.

@@ -132,22 +132,22 @@ type Problem string
 
 // The problems a ballot can have.
 const (
-	NegativeWeight    Problem = "negative_weight"    // Value = the weight
-	WeightTooLarge    Problem = "weight_too_large"   // Value = the weight, Limit = MaxWeight
-	TotalTooLarge     Problem = "total_too_large"    // ballots' weights sum above MaxTotalWeight
-	UnknownOption     Problem = "unknown_option"     // Option = the index given
-	DuplicateOption   Problem = "duplicate_option"   // Option appears twice (ranking, approvals)
-	EmptyGroup        Problem = "empty_group"        // a ranking group with no option
-	WrongLength       Problem = "wrong_length"       // Value = length given, Limit = options
-	GradeOutOfRange   Problem = "grade_out_of_range" // Option, Value = grade, Limit = highest grade
-	TooFewApprovals   Problem = "too_few_approvals"  // Value = count, Limit = MinApprovals
-	TooManyApprovals  Problem = "too_many_approvals" // Value = count, Limit = MaxApprovals
-	ScoreOutOfRange   Problem = "score_out_of_range" // Option, Value = score, Limit = MaxScore
-	NegativePoints    Problem = "negative_points"    // Option, Value
-	TooManyOnOption   Problem = "too_many_on_option" // Option, Value, Limit = MaxPerOption
-	TooManyPoints     Problem = "too_many_points"    // Value = sum, Limit = Points
-	UnknownChoice     Problem = "unknown_choice"     // Value = the choice
-	FieldOfOtherKind  Problem = "field_of_other_kind"
+	NegativeWeight   Problem = "negative_weight"    // Value = the weight
+	WeightTooLarge   Problem = "weight_too_large"   // Value = the weight, Limit = MaxWeight
+	TotalTooLarge    Problem = "total_too_large"    // ballots' weights sum above MaxTotalWeight
+	UnknownOption    Problem = "unknown_option"     // Option = the index given
+	DuplicateOption  Problem = "duplicate_option"   // Option appears twice (ranking, approvals)
+	EmptyGroup       Problem = "empty_group"        // a ranking group with no option
+	WrongLength      Problem = "wrong_length"       // Value = length given, Limit = options
+	GradeOutOfRange  Problem = "grade_out_of_range" // Option, Value = grade, Limit = highest grade
+	TooFewApprovals  Problem = "too_few_approvals"  // Value = count, Limit = MinApprovals
+	TooManyApprovals Problem = "too_many_approvals" // Value = count, Limit = MaxApprovals
+	ScoreOutOfRange  Problem = "score_out_of_range" // Option, Value = score, Limit = MaxScore
+	NegativePoints   Problem = "negative_points"    // Option, Value
+	TooManyOnOption  Problem = "too_many_on_option" // Option, Value, Limit = MaxPerOption
+	TooManyPoints    Problem = "too_many_points"    // Value = sum, Limit = Points
+	UnknownChoice    Problem = "unknown_choice"     // Value = the choice
+	FieldOfOtherKind Problem = "field_of_other_kind"
 )
 
 // BallotError is a refused ballot: which one (its index in the slice given
