@@ -529,3 +529,19 @@ func randomRanked(rng *rand.Rand, n, count int, mixed bool) *Election {
 	}
 	return e
 }
+
+// TestSchulzeTiesAreNotTransitive: a ties b and c while b beats c. The
+// winners are every option nobody beats, a and b; c comes after.
+func TestSchulzeTiesAreNotTransitive(t *testing.T) {
+	v := Vote{Kind: Ranked, Options: []string{"a", "b", "c"}}
+	ballots := []Ballot{rk(1, g(0), g(1), g(2)), rk(1, g(1), g(2), g(0))}
+	for _, m := range []Method{Schulze, RankedPairs} {
+		r, err := Count(v, ballots, m, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(r.Ranking, [][]int{{0, 1}, {2}}) || !slices.Equal(r.Winners, []int{0, 1}) {
+			t.Errorf("%s: ranking %v winners %v, want [[0 1] [2]]", m, r.Ranking, r.Winners)
+		}
+	}
+}

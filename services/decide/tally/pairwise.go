@@ -61,11 +61,12 @@ func condorcet(d []int64, n, w int) bool {
 // schulze computes the strongest paths p by widest-path Floyd–Warshall
 // (O(n³)): a link a→b has strength d[a][b] when d[a][b] > d[b][a] (winning
 // votes), else there is none (0); a path is as strong as its weakest link.
-// a ranks above b when p[a][b] > p[b][a]; this relation is transitive
-// (Schulze 2011, §4.1), and options with p[a][b] = p[b][a] are tied in the
-// same group: the method itself breaks no tie, and a status-quo option is
-// an option like any other. Groups are ordered by how many options each
-// beats, which for a transitive relation is the same order.
+// a beats b when p[a][b] > p[b][a]. This relation is transitive (Schulze
+// 2011, §4.1) but equality is not: a can tie b and c while b beats c. So
+// the ranking is layered: first the options no option beats (the Schulze
+// winners), then the options beaten only by those, and so on; options in
+// one group do not beat each other. The method breaks no tie, and a
+// status-quo option is an option like any other.
 func schulze(r *Result, n int, ballots []Ballot) {
 	d := pairwise(n, ballots)
 	p := make([]int64, n*n)
@@ -92,22 +93,17 @@ func schulze(r *Result, n int, ballots []Ballot) {
 			}
 		}
 	}
-	wins := make([]int, n)
+	beaten := make([]uint64, n) // beaten[x]: the options that beat x
 	for a := 0; a < n; a++ {
 		for b := 0; b < n; b++ {
 			if p[a*n+b] > p[b*n+a] {
-				wins[a]++
+				beaten[b] |= 1 << a
 			}
 		}
 	}
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return wins[b] - wins[a] })
 	r.Pairwise = square(d, n)
 	r.Paths = square(p, n)
-	r.Ranking = groupSorted(order, func(a, b int) bool { return wins[a] == wins[b] })
+	r.Ranking = layers(n, beaten)
 
 	top := r.Ranking[0]
 	if len(top) > 1 {
@@ -141,9 +137,9 @@ func schulze(r *Result, n int, ballots []Ballot) {
 // close a cycle); then it is skipped. Pairs with equal votes both ways are
 // no victory and lock nothing.
 //
-// The ranking takes, again and again, the options that no remaining
-// option is locked over; each such layer is a group. The first group holds
-// the options over which nothing is locked.
+// The ranking is layered as Schulze's: first the options over which
+// nothing is locked, then those with only those locked over them, and so
+// on.
 func rankedPairs(r *Result, n int, ballots []Ballot, prio []int) {
 	d := pairwise(n, ballots)
 	var pairs []Pair
@@ -188,20 +184,7 @@ func rankedPairs(r *Result, n int, ballots []Ballot, prio []int) {
 			}
 		}
 	}
-	left := ^uint64(0) >> (64 - n)
-	for left != 0 {
-		var group []int
-		var layer uint64
-		for m := left; m != 0; m &= m - 1 {
-			x := bits.TrailingZeros64(m)
-			if in[x]&left == 0 {
-				group = append(group, x)
-				layer |= 1 << x
-			}
-		}
-		r.Ranking = append(r.Ranking, group)
-		left &^= layer
-	}
+	r.Ranking = layers(n, in)
 	r.Pairwise = square(d, n)
 	r.Pairs = pairs
 	if r.Pairs == nil {
@@ -225,4 +208,32 @@ func rankedPairs(r *Result, n int, ballots []Ballot, prio []int) {
 			r.Why = append(r.Why, Fact{Kind: FactSkipped, Option: pr.Winner, Other: w, Step: i, For: pr.For, Against: pr.Against})
 		}
 	}
+}
+
+// layers ranks a strict partial order: beaten[x] holds the options above
+// x. Each group is the options that no option left is above; at most n
+// rounds of O(n), since a partial order always has such an option.
+func layers(n int, beaten []uint64) [][]int {
+	var groups [][]int
+	left := ^uint64(0) >> (64 - n)
+	for left != 0 {
+		var group []int
+		var layer uint64
+		for m := left; m != 0; m &= m - 1 {
+			x := bits.TrailingZeros64(m)
+			if beaten[x]&left == 0 {
+				group = append(group, x)
+				layer |= 1 << x
+			}
+		}
+		if layer == 0 { // a cycle: impossible for these relations; stop rather than loop
+			for m := left; m != 0; m &= m - 1 {
+				group = append(group, bits.TrailingZeros64(m))
+			}
+			layer = left
+		}
+		groups = append(groups, group)
+		left &^= layer
+	}
+	return groups
 }
