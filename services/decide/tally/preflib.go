@@ -277,61 +277,69 @@ func (p *preflibReader) prefs(t string) error {
 }
 
 // parseGroups reads "1, {4, 3}, 2, {}" into groups of 0-based indexes.
+// The groups share one backing array: three allocations a line.
 func parseGroups(s string, n int) ([][]int, error) {
-	var groups [][]int
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, nil
 	}
+	items := strings.Count(s, ",") + 1
+	opts := make([]int, 0, items)
+	starts := make([]int, 0, items+1) // where each group begins in opts
 	for {
 		s = strings.TrimSpace(s)
-		var item string
-		var braced bool
+		starts = append(starts, len(opts))
 		if strings.HasPrefix(s, "{") {
 			end := strings.IndexByte(s, '}')
 			if end < 0 {
 				return nil, errors.New("a { without }")
 			}
-			item, s, braced = s[1:end], s[end+1:], true
-			if strings.ContainsAny(item, "{") {
+			inside := s[1:end]
+			s = s[end+1:]
+			if strings.IndexByte(inside, '{') >= 0 {
 				return nil, errors.New("a { inside braces")
+			}
+			if strings.TrimSpace(inside) != "" { // {} is an empty category
+				for {
+					f, rest, more := strings.Cut(inside, ",")
+					o, err := alternative(f, n)
+					if err != nil {
+						return nil, err
+					}
+					opts = append(opts, o)
+					if !more {
+						break
+					}
+					inside = rest
+				}
 			}
 		} else {
 			end := strings.IndexByte(s, ',')
 			if end < 0 {
 				end = len(s)
 			}
-			item, s = s[:end], s[end:]
-		}
-		var group []int
-		if braced {
-			group = []int{} // {} is an empty category, not an absent one
-			if strings.TrimSpace(item) != "" {
-				for _, f := range strings.Split(item, ",") {
-					o, err := alternative(f, n)
-					if err != nil {
-						return nil, err
-					}
-					group = append(group, o)
-				}
-			}
-		} else {
-			o, err := alternative(item, n)
+			o, err := alternative(s[:end], n)
 			if err != nil {
 				return nil, err
 			}
-			group = []int{o}
+			opts = append(opts, o)
+			s = s[end:]
 		}
-		groups = append(groups, group)
 		s = strings.TrimSpace(s)
 		if s == "" {
-			return groups, nil
+			break
 		}
 		if s[0] != ',' {
 			return nil, fmt.Errorf("unexpected %q", s[:1])
 		}
 		s = s[1:]
 	}
+	starts = append(starts, len(opts))
+	groups := make([][]int, len(starts)-1)
+	for i := range groups {
+		groups[i] = opts[starts[i]:starts[i+1]:starts[i+1]]
+	}
+	return groups, nil
 }
 
 func alternative(f string, n int) (int, error) {
