@@ -162,11 +162,7 @@ func PrintResult(w io.Writer, e *Election, r *Result) error {
 		row("", "total", "average")
 		for _, g := range r.Ranking {
 			for _, o := range g {
-				avg := "-"
-				if r.Weight > 0 {
-					avg = strconv.FormatFloat(float64(r.Totals[o])/float64(r.Weight), 'f', 2, 64)
-				}
-				row(names[o], num(r.Totals[o]), avg)
+				row(names[o], num(r.Totals[o]), strconv.FormatFloat(r.Averages[o], 'f', 2, 64))
 			}
 		}
 	case YesNoCount:

@@ -32,7 +32,8 @@
 // (Totals, Pairwise, Paths, Pairs, Rounds, Profiles, NoGrade,
 // MajorityGrades, Decision; the others nil), and Why: Facts, each a
 // FactKind with numbers (see the FactKind constants for what each sets).
-// The result marshals to JSON as it is.
+// The result marshals to JSON as it is. Nothing in the package is shared
+// between calls: counts may run concurrently.
 //
 // # Weights
 //
@@ -94,8 +95,8 @@
 // the one option of its first group, and as blank when that group is
 // empty or tied. Ranking by total, equal totals tied. Approval: the weight
 // approving each option (a two-grade graded ballot approves its better
-// grade). Score and dots: Totals[o] is the sum of points × weight; the
-// average is Totals[o] / Weight; ranking by total.
+// grade). Score and dots: Totals[o] is the sum of points × weight,
+// Averages[o] is Totals[o] / Weight; ranking by total.
 //
 // Yes/no/abstain (Config.Majority): a simple majority adopts with more yes
 // than no (abstentions and the base play no part; a tie rejects); an
@@ -106,6 +107,7 @@
 // total weight with a voting right, which the caller passes: not voting
 // weighs like no). Nothing is adopted without at least one yes. Decision
 // gives the weights, the base and Needed, the least yes weight that adopts.
+// The ranking is [[yes] [no]] when adopted, [[no] [yes]] when not.
 //
 // Schulze: d[a][b] is the weight ranking a above b. A link a→b exists when
 // d[a][b] > d[b][a] and has strength d[a][b] (winning votes; unlike
@@ -141,7 +143,8 @@
 // for lowest is broken by the earlier rounds, latest first (the option
 // that had less in the latest round where the tied options differed goes),
 // then by the tie order (the option latest in it goes); Round.Tied lists
-// the tie. The ranking is the winner, then the options still in the race
+// the tie. When no ballot ranks anything, all options are tied after one
+// round. The ranking is the winner, then the options still in the race
 // (by final count, equal counts tied), then the eliminated, last out first.
 //
 // Majority judgment: Profiles[o][g] is the weight giving o grade g, worst

@@ -62,6 +62,13 @@ func irv(r *Result, n int, ballots []Ballot, prio []int) {
 				best = o
 			}
 		}
+		if round == 0 && counted == 0 {
+			// No ballot ranks anything: nothing to run off, all tied.
+			r.Rounds = append(r.Rounds, rd)
+			r.Ranking = [][]int{rd.Continuing}
+			r.Why = append(r.Why, Fact{Kind: FactTie, Option: best, Other: -1, Options: slices.Clone(rd.Continuing)})
+			return
+		}
 		if 2*counts[best] > counted {
 			rd.Elected = best
 			r.Rounds = append(r.Rounds, rd)

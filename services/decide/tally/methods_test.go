@@ -101,6 +101,9 @@ func TestScoreAndDots(t *testing.T) {
 	if !slices.Equal(r.Totals, []int64{10, 6}) || r.Weight != 3 || !slices.Equal(r.Winners, []int{0}) {
 		t.Errorf("score totals %v weight %d winners %v", r.Totals, r.Weight, r.Winners)
 	}
+	if !slices.Equal(r.Averages, []float64{10.0 / 3, 2}) {
+		t.Errorf("score averages %v, want [3.33 2]", r.Averages)
+	}
 	if _, err := Count(v, []Ballot{{Weight: 1, Points: []int64{6, 0}}}, ScoreCount, Config{}); !isProblem(err, ScoreOutOfRange) {
 		t.Errorf("score 6 of 5: %v", err)
 	}
@@ -542,6 +545,33 @@ func TestSchulzeTiesAreNotTransitive(t *testing.T) {
 		}
 		if !reflect.DeepEqual(r.Ranking, [][]int{{0, 1}, {2}}) || !slices.Equal(r.Winners, []int{0, 1}) {
 			t.Errorf("%s: ranking %v winners %v, want [[0 1] [2]]", m, r.Ranking, r.Winners)
+		}
+	}
+}
+
+func TestNoBallots(t *testing.T) {
+	for _, tt := range []struct {
+		v Vote
+		m Method
+	}{
+		{Vote{Kind: Ranked, Options: []string{"a", "b", "c"}}, Schulze},
+		{Vote{Kind: Ranked, Options: []string{"a", "b", "c"}}, RankedPairs},
+		{Vote{Kind: Ranked, Options: []string{"a", "b", "c"}}, IRV},
+		{Vote{Kind: Graded, Options: []string{"a", "b", "c"}, Grades: []string{"x", "y"}}, MajorityJudgment},
+		{Vote{Kind: Score, Options: []string{"a", "b", "c"}, MaxScore: 3}, ScoreCount},
+		{Vote{Kind: DatePoll, Options: []string{"a", "b", "c"}}, DateCount},
+	} {
+		for _, ballots := range [][]Ballot{nil, {{Weight: 0, Ranking: nil}}} {
+			if tt.v.Kind != Ranked && ballots != nil {
+				continue
+			}
+			r, err := Count(tt.v, ballots, tt.m, Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(r.Ranking, [][]int{{0, 1, 2}}) || !slices.Equal(r.Winners, []int{0, 1, 2}) {
+				t.Errorf("%s with no vote: ranking %v winners %v, want all tied", tt.m, r.Ranking, r.Winners)
+			}
 		}
 	}
 }

@@ -123,7 +123,9 @@ type Result struct {
 	Options []string `json:"options"`
 	// Ranking: groups of options, best first; options in one group are
 	// tied (no method here breaks a tie for first place, except instant
-	// runoff, which must to go on, and says so in Why).
+	// runoff, which must to go on, and says so in Why). For yes/no it is
+	// [[Yes] [No]] when adopted, [[No] [Yes]] when not; abstain is no
+	// outcome and is not ranked.
 	Ranking [][]int `json:"ranking"`
 	// Winners is Ranking[0]: one option, or several when tied.
 	Winners []int `json:"winners"`
@@ -136,6 +138,8 @@ type Result struct {
 	// score × weight (score, dots), yes/no/abstain weights (yes/no),
 	// available weight, yes plus if need be (dates).
 	Totals []int64 `json:"totals,omitempty"`
+	// Averages (score, dots): Totals[o] / Weight, 0 when no weight.
+	Averages []float64 `json:"averages,omitempty"`
 	// Pairwise (Schulze, ranked pairs): Pairwise[a][b] is the weight that
 	// ranks a above b (the matrix d); the diagonal is 0.
 	Pairwise [][]int64 `json:"pairwise,omitempty"`

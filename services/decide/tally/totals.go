@@ -54,7 +54,7 @@ func approval(r *Result, v Vote, ballots []Ballot) {
 }
 
 // score sums points times weight (score and dot voting alike); the average
-// score of an option is Totals[o] / Weight, left to the caller to round.
+// of an option is Totals[o] / Weight, for the caller to round.
 func score(r *Result, v Vote, ballots []Ballot) {
 	totals := make([]int64, len(v.Options))
 	for i := range ballots {
@@ -64,6 +64,12 @@ func score(r *Result, v Vote, ballots []Ballot) {
 		}
 	}
 	r.Totals = totals
+	r.Averages = make([]float64, len(totals))
+	if r.Weight > 0 {
+		for o, t := range totals {
+			r.Averages[o] = float64(t) / float64(r.Weight)
+		}
+	}
 	r.Ranking = rankByTotals(totals)
 	mostFacts(r, totals)
 }
