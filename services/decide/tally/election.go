@@ -22,11 +22,14 @@ type Election struct {
 
 // Bounds on what a reader accepts: files are untrusted input.
 const (
-	// MaxFileSize bounds a ballot file, in bytes.
-	MaxFileSize = 64 << 20
+	// MaxFileSize bounds a ballot file, in bytes: 100,000 ballots ranking
+	// 20 options take about 6 MiB as PrefLib, 10 MiB as JSON. What a file
+	// decodes to takes at most a few times its size in memory.
+	MaxFileSize = 32 << 20
 	// MaxLineLen bounds one line of a PrefLib file, in bytes (64 options
-	// written with braces and commas take under 300).
-	MaxLineLen = 64 << 10
+	// written with braces and commas take under 400, a header line with a
+	// name of MaxNameLen about 1,030).
+	MaxLineLen = 4 << 10
 	// MaxBallots bounds the ballots (PrefLib lines, JSON ballots) of one
 	// file.
 	MaxBallots = 1_000_000

@@ -310,3 +310,22 @@ func fuzzCountAndRoundTrip(t *testing.T, e *Election) {
 		t.Fatalf("round trip: %d ballots, want %d", len(back.Ballots), len(e.Ballots))
 	}
 }
+
+// TestReadJSONBallotTooLong: a ballot longer than any valid one is
+// refused before it is decoded into a slice.
+func TestReadJSONBallotTooLong(t *testing.T) {
+	huge := `{"vote": {"kind": "graded", "options": ["a"], "grades": ["x", "y"]}, "ballots": [` + "\n" +
+		`{"grades": [0]},` + "\n" + `{"grades": [` + strings.Repeat("0,", 20000) + `0]}]}`
+	_, err := ReadJSON(strings.NewReader(huge))
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "line 3: ballot 1: longer than") {
+		t.Errorf("error %v", err)
+	}
+	_, err = ReadJSON(strings.NewReader(`{"vote": {"kind": "graded", "options": ["a"], "grades": ["x", "y"]}, "ballots": [` + "\n\n" + `{"grades": [-2]}]}`))
+	if !isProblem(err, GradeOutOfRange) || !strings.Contains(err.Error(), "line 3: ballot 0: grade -2 for option 0 outside 0..1") {
+		t.Errorf("negative grade: %v", err)
+	}
+	_, err = ReadJSON(strings.NewReader(`{"vote": {"kind": "graded", "options": ["a"], "grades": ["x", "y"]}, "ballots": [` + "\n\n" + `{"grades": [0], "colour": 2}]}`))
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), `line 3: ballot 0: json: unknown field "colour"`) {
+		t.Errorf("unknown ballot field: %v", err)
+	}
+}

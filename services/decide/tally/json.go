@@ -16,6 +16,10 @@ const (
 	JSONVersion = 1
 )
 
+// maxJSONBallot bounds one ballot's JSON text: 64 options pretty-printed
+// take well under 2 KiB.
+const maxJSONBallot = 16 << 10
+
 // jsonBallot is a ballot as JSON holds it: pointers tell an absent or null
 // value from a zero.
 type jsonBallot struct {
@@ -49,7 +53,7 @@ func ReadJSON(r io.Reader) (*Election, error) {
 		case errors.As(err, &te):
 			off = te.Offset
 		}
-		return fmt.Errorf("%w: line %d: %v", ErrFormat, lineOf(data, off), err)
+		return fmt.Errorf("%w: line %d: %w", ErrFormat, lineOf(data, off), err)
 	}
 	delim := func(want json.Delim) error {
 		t, err := dec.Token()
@@ -122,9 +126,27 @@ func ReadJSON(r io.Reader) (*Election, error) {
 				if i >= MaxBallots {
 					return nil, fail(fmt.Errorf("more than %d ballots", MaxBallots))
 				}
-				var jb jsonBallot
-				if err := dec.Decode(&jb); err != nil {
+				// A ballot is decoded on its own from its raw bytes, at most
+				// maxJSONBallot of them, so no ballot can make the decoder
+				// build a huge slice before CheckBallot sees it.
+				var raw json.RawMessage
+				if err := dec.Decode(&raw); err != nil {
 					return nil, fail(fmt.Errorf("ballot %d: %w", i, err))
+				}
+				start := dec.InputOffset() - int64(len(raw))
+				if len(raw) > maxJSONBallot {
+					return nil, fmt.Errorf("%w: line %d: ballot %d: longer than %d bytes", ErrFormat, lineOf(data, start), i, maxJSONBallot)
+				}
+				var jb jsonBallot
+				bd := json.NewDecoder(bytes.NewReader(raw))
+				bd.DisallowUnknownFields()
+				if err := bd.Decode(&jb); err != nil {
+					off := start + bd.InputOffset()
+					var te *json.UnmarshalTypeError
+					if errors.As(err, &te) {
+						off = start + te.Offset
+					}
+					return nil, fmt.Errorf("%w: line %d: ballot %d: %w", ErrFormat, lineOf(data, off), i, err)
 				}
 				b, err := jb.ballot(&e.Vote)
 				if err == nil {
@@ -179,8 +201,12 @@ func (jb *jsonBallot) ballot(v *Vote) (Ballot, error) {
 		for o, g := range jb.Grades {
 			b.Grades[o] = NoGrade
 			if g != nil {
-				if *g < 0 {
-					return b, &BallotError{Ballot: -1, Problem: GradeOutOfRange, Option: o, Value: int64(*g), Limit: -1}
+				if *g < 0 { // -1 would pass for NoGrade: in JSON that is null
+					top := int64(len(v.Grades) - 1)
+					if v.Kind == DatePoll {
+						top = DateYes
+					}
+					return b, &BallotError{Ballot: -1, Problem: GradeOutOfRange, Option: o, Value: int64(*g), Limit: top}
 				}
 				b.Grades[o] = *g
 			}

@@ -47,12 +47,12 @@ func ReadPrefLib(r io.Reader, ext string) (*Election, error) {
 			return nil, fmt.Errorf("%w: line %d: longer than %d bytes", ErrFormat, lineNo, MaxLineLen)
 		}
 		if err := p.line(string(bytes.TrimRight(line, "\r"))); err != nil {
-			return nil, fmt.Errorf("%w: line %d: %v", ErrFormat, lineNo, err)
+			return nil, fmt.Errorf("%w: line %d: %w", ErrFormat, lineNo, err)
 		}
 	}
 	if !p.started {
 		if err := p.start(); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+			return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 		}
 	}
 	if p.voters >= 0 && p.voters != p.sum {
@@ -62,7 +62,7 @@ func ReadPrefLib(r io.Reader, ext string) (*Election, error) {
 		return nil, fmt.Errorf("%w: NUMBER UNIQUE ORDERS is %d but there are %d lines", ErrFormat, p.unique, len(p.e.Ballots))
 	}
 	if err := p.e.Vote.CheckBallots(p.e.Ballots); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
 	return &p.e, nil
 }
