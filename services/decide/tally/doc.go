@@ -181,13 +181,18 @@
 // tables. The result depends only on the multiset of ballots, never on
 // their order.
 //
-// # Files
+// # Ballots as JSON, files
+//
+// DecodeBallot is the decoder for one ballot arriving over HTTP: the JSON
+// object of FORMATS.md ({"weight": 2, "ranking": [[1], [0, 2]]}), at most
+// 16 KiB, checked against its vote; EncodeBallot writes it. Ballot and
+// Election have no JSON tags: their JSON form depends on the vote.
 //
 // Read, ReadPrefLib and ReadJSON decode ballot files, which are untrusted
 // input: bounded in size (MaxFileSize), line length (MaxLineLen) and
 // ballots (MaxBallots); errors wrap ErrFormat and name the line; every
-// ballot read is checked against its vote; fuzz targets FuzzReadPrefLib and
-// FuzzReadJSON. WritePrefLib and WriteJSON write them; reading back and
+// ballot read is checked against its vote; fuzz targets FuzzReadPrefLib,
+// FuzzReadJSON and FuzzDecodeBallot. WritePrefLib and WriteJSON write them; reading back and
 // counting gives the same result. FORMATS.md describes the JSON format and
 // how PrefLib files map to votes.
 //

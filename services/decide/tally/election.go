@@ -10,14 +10,15 @@ import (
 	"strings"
 )
 
-// Election is a vote with its ballots, as the files of formats.go hold it.
+// Election is a vote with its ballots, as a ballot file holds it. Its JSON
+// form is WriteJSON's (FORMATS.md), not json.Marshal's.
 type Election struct {
-	Title string `json:"title,omitempty"`
+	Title string
 	// Date (YYYY-MM-DD, optional) is written as PrefLib's publication and
 	// modification dates.
-	Date    string   `json:"date,omitempty"`
-	Vote    Vote     `json:"vote"`
-	Ballots []Ballot `json:"ballots"`
+	Date    string
+	Vote    Vote
+	Ballots []Ballot
 }
 
 // Bounds on what a reader accepts: files are untrusted input.

@@ -329,3 +329,101 @@ func TestReadJSONBallotTooLong(t *testing.T) {
 		t.Errorf("unknown ballot field: %v", err)
 	}
 }
+
+func TestDecodeBallot(t *testing.T) {
+	ranked := &Vote{Kind: Ranked, Options: []string{"a", "b", "c"}}
+	single := &Vote{Kind: Single, Options: []string{"a", "b"}}
+	graded := &Vote{Kind: Graded, Options: []string{"a", "b"}, Grades: []string{"bad", "good"}}
+	for _, tt := range []struct {
+		v    *Vote
+		json string
+		want Ballot
+	}{
+		{ranked, `{"weight": 2, "ranking": [[1], [0, 2]]}`, Ballot{Weight: 2, Ranking: [][]int{{1}, {0, 2}}}},
+		{ranked, `{}`, Ballot{Weight: 1}},
+		{ranked, `{"ranking": [], "weight": 0}`, Ballot{Weight: 0}},
+		{&Vote{Kind: Approval, Options: []string{"a"}}, `{"approved": []}`, Ballot{Weight: 1}},
+		{single, `{"choice": -1}`, Ballot{Weight: 1, Choice: Blank}},
+		{graded, ` {"grades": [null, 1]} `, Ballot{Weight: 1, Grades: []int{NoGrade, 1}}},
+	} {
+		got, err := DecodeBallot(tt.v, []byte(tt.json))
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: %+v %v, want %+v", tt.json, got, err, tt.want)
+			continue
+		}
+		back, err := EncodeBallot(tt.v, &got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := DecodeBallot(tt.v, back)
+		if err != nil || !reflect.DeepEqual(again, got) {
+			t.Errorf("%s: encoded %s decodes to %+v %v", tt.json, back, again, err)
+		}
+	}
+	for _, tt := range []struct {
+		v       *Vote
+		json    string
+		problem Problem // "" for a JSON error
+		want    string
+	}{
+		{ranked, `{"ranking": [[3]]}`, UnknownOption, "unknown option 3"},
+		{ranked, `{"ranking": [[0, 0]]}`, DuplicateOption, "option 0 given twice"},
+		{single, `{"choice": 2}`, UnknownChoice, "unknown choice 2"},
+		{single, `{"weight": 1}`, "", `"choice" missing`},
+		{graded, `{"grades": [2, 0]}`, GradeOutOfRange, "grade 2 for option 0 outside 0..1"},
+		{ranked, `null`, "", "a JSON object"},
+		{ranked, `{"ranking": [[0]]} {}`, "", "data after the ballot"},
+		{ranked, `{"ranking": "first"}`, "", "cannot unmarshal"},
+		{ranked, `{"weight": -1}`, NegativeWeight, "negative weight -1"},
+	} {
+		_, err := DecodeBallot(tt.v, []byte(tt.json))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.json, err, tt.want)
+		}
+		if tt.problem != "" && !isProblem(err, tt.problem) {
+			t.Errorf("%s: %v, want problem %s", tt.json, err, tt.problem)
+		}
+		if tt.problem == "" && !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: %v, want ErrFormat", tt.json, err)
+		}
+	}
+}
+
+func FuzzDecodeBallot(f *testing.F) {
+	f.Add(`{"weight": 2, "ranking": [[1], [0, 2]]}`, "ranked")
+	f.Add(`{"grades": [null, 1, 0]}`, "graded")
+	f.Add(`{"approved": [2]}`, "approval")
+	f.Add(`{"points": [1, 2, 0]}`, "dots")
+	f.Add(`{"choice": 1}`, "yesno")
+	votes := map[string]*Vote{
+		"ranked":   {Kind: Ranked, Options: []string{"a", "b", "c"}},
+		"graded":   {Kind: Graded, Options: []string{"a", "b", "c"}, Grades: []string{"x", "y"}},
+		"approval": {Kind: Approval, Options: []string{"a", "b", "c"}, MaxApprovals: 2},
+		"dots":     {Kind: Dots, Options: []string{"a", "b", "c"}, Points: 3},
+		"yesno":    {Kind: YesNo, Options: []string{"y", "n", "a"}},
+	}
+	f.Fuzz(func(t *testing.T, data, kind string) {
+		v, ok := votes[kind]
+		if !ok {
+			v = votes["ranked"]
+		}
+		b, err := DecodeBallot(v, []byte(data))
+		if err != nil {
+			if !errors.Is(err, ErrFormat) && !errors.Is(err, ErrBallot) {
+				t.Fatalf("error neither ErrFormat nor ErrBallot: %v", err)
+			}
+			return
+		}
+		if err := v.CheckBallot(&b); err != nil {
+			t.Fatalf("decoded ballot does not fit: %v", err)
+		}
+		back, err := EncodeBallot(v, &b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := DecodeBallot(v, back)
+		if err != nil || !reflect.DeepEqual(again, b) {
+			t.Fatalf("round trip %s → %+v %v, want %+v", back, again, err, b)
+		}
+	})
+}

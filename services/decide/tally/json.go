@@ -126,32 +126,15 @@ func ReadJSON(r io.Reader) (*Election, error) {
 				if i >= MaxBallots {
 					return nil, fail(fmt.Errorf("more than %d ballots", MaxBallots))
 				}
-				// A ballot is decoded on its own from its raw bytes, at most
-				// maxJSONBallot of them, so no ballot can make the decoder
-				// build a huge slice before CheckBallot sees it.
+				// Each ballot is decoded on its own from its raw bytes, at
+				// most maxJSONBallot of them, so no ballot can make the
+				// decoder build a huge slice before CheckBallot sees it.
 				var raw json.RawMessage
 				if err := dec.Decode(&raw); err != nil {
 					return nil, fail(fmt.Errorf("ballot %d: %w", i, err))
 				}
 				start := dec.InputOffset() - int64(len(raw))
-				if len(raw) > maxJSONBallot {
-					return nil, fmt.Errorf("%w: line %d: ballot %d: longer than %d bytes", ErrFormat, lineOf(data, start), i, maxJSONBallot)
-				}
-				var jb jsonBallot
-				bd := json.NewDecoder(bytes.NewReader(raw))
-				bd.DisallowUnknownFields()
-				if err := bd.Decode(&jb); err != nil {
-					off := start + bd.InputOffset()
-					var te *json.UnmarshalTypeError
-					if errors.As(err, &te) {
-						off = start + te.Offset
-					}
-					return nil, fmt.Errorf("%w: line %d: ballot %d: %w", ErrFormat, lineOf(data, off), i, err)
-				}
-				b, err := jb.ballot(&e.Vote)
-				if err == nil {
-					err = e.Vote.CheckBallot(&b)
-				}
+				b, off, err := decodeBallot(&e.Vote, raw)
 				if err == nil {
 					total += b.Weight
 					if total > MaxTotalWeight {
@@ -165,7 +148,7 @@ func ReadJSON(r io.Reader) (*Election, error) {
 					} else {
 						err = fmt.Errorf("ballot %d: %w", i, err)
 					}
-					return nil, fail(err)
+					return nil, fmt.Errorf("%w: line %d: %w", ErrFormat, lineOf(data, start+off), err)
 				}
 				e.Ballots = append(e.Ballots, b)
 			}
@@ -188,15 +171,105 @@ func ReadJSON(r io.Reader) (*Election, error) {
 	return &e, nil
 }
 
+// DecodeBallot decodes one ballot in its JSON form (FORMATS.md: an
+// object such as {"weight": 2, "ranking": [[1], [0, 2]]}, at most 16 KiB)
+// and checks it against the vote, which must be valid: the decoder for
+// ballots that arrive over HTTP. A ballot that does not fit gives a
+// *BallotError (errors.Is ErrBallot); text that is not a ballot, an error
+// wrapping ErrFormat.
+func DecodeBallot(v *Vote, data []byte) (Ballot, error) {
+	b, _, err := decodeBallot(v, data)
+	var be *BallotError
+	if err != nil && !errors.As(err, &be) {
+		err = fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	return b, err
+}
+
+// decodeBallot also returns where in data a JSON error was found; its
+// errors other than *BallotError are for the caller to wrap in ErrFormat.
+func decodeBallot(v *Vote, data []byte) (Ballot, int64, error) {
+	if len(data) > maxJSONBallot {
+		return Ballot{}, 0, fmt.Errorf("longer than %d bytes", maxJSONBallot)
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return Ballot{}, 0, errors.New("a ballot is a JSON object")
+	}
+	var jb jsonBallot
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&jb); err != nil {
+		off := dec.InputOffset()
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			off = se.Offset
+		case errors.As(err, &te):
+			off = te.Offset
+		}
+		return Ballot{}, off, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Ballot{}, dec.InputOffset(), errors.New("data after the ballot")
+	}
+	b, err := jb.ballot(v)
+	if err == nil {
+		err = v.CheckBallot(&b)
+	}
+	if err != nil {
+		return Ballot{}, 0, err
+	}
+	return b, 0, nil
+}
+
+// EncodeBallot writes a ballot in its JSON form, after checking it
+// against the vote: DecodeBallot reads it back the same.
+func EncodeBallot(v *Vote, b *Ballot) ([]byte, error) {
+	if err := v.CheckBallot(b); err != nil {
+		return nil, err
+	}
+	weight := b.Weight
+	jb := jsonBallot{Weight: &weight, Ranking: b.Ranking, Approved: b.Approved, Points: b.Points}
+	if b.Grades != nil {
+		jb.Grades = make([]*int, len(b.Grades))
+		for o := range b.Grades {
+			if b.Grades[o] != NoGrade {
+				jb.Grades[o] = &b.Grades[o]
+			}
+		}
+	}
+	if v.Kind == Single || v.Kind == YesNo {
+		choice := b.Choice
+		jb.Choice = &choice
+	}
+	data, err := json.Marshal(jb)
+	if err != nil {
+		return nil, fmt.Errorf("encode ballot: %w", err)
+	}
+	return data, nil
+}
+
 // ballot converts the JSON ballot: weight defaults to 1, a null grade is
 // NoGrade, and the choice is required for single and yes/no votes (-1,
 // Blank, for a blank single-choice ballot).
 func (jb *jsonBallot) ballot(v *Vote) (Ballot, error) {
 	b := Ballot{Weight: 1, Ranking: jb.Ranking, Approved: jb.Approved, Points: jb.Points}
+	// An empty list and an absent one are the same ballot: keep one form,
+	// so a ballot decodes the same after a round trip.
+	if len(b.Ranking) == 0 {
+		b.Ranking = nil
+	}
+	if len(b.Approved) == 0 {
+		b.Approved = nil
+	}
+	if len(b.Points) == 0 {
+		b.Points = nil
+	}
 	if jb.Weight != nil {
 		b.Weight = *jb.Weight
 	}
-	if jb.Grades != nil {
+	if len(jb.Grades) > 0 {
 		b.Grades = make([]int, len(jb.Grades))
 		for o, g := range jb.Grades {
 			b.Grades[o] = NoGrade
@@ -243,22 +316,7 @@ func WriteJSON(w io.Writer, e *Election) error {
 	bw.Write(hb[:len(hb)-1]) // reopen the object to append the ballots
 	bw.WriteString(",\n\"ballots\": [")
 	for i := range e.Ballots {
-		b := &e.Ballots[i]
-		weight := b.Weight
-		jb := jsonBallot{Weight: &weight, Ranking: b.Ranking, Approved: b.Approved, Points: b.Points}
-		if b.Grades != nil {
-			jb.Grades = make([]*int, len(b.Grades))
-			for o := range b.Grades {
-				if b.Grades[o] != NoGrade {
-					jb.Grades[o] = &b.Grades[o]
-				}
-			}
-		}
-		if e.Vote.Kind == Single || e.Vote.Kind == YesNo {
-			choice := b.Choice
-			jb.Choice = &choice
-		}
-		line, err := json.Marshal(jb)
+		line, err := EncodeBallot(&e.Vote, &e.Ballots[i])
 		if err != nil {
 			return fmt.Errorf("write JSON ballots: %w", err)
 		}

@@ -105,19 +105,23 @@ type Vote struct {
 // Ballot is one voter's ballot (or several identical ones: Weight is the
 // voter's weight, proxies included, or a PrefLib multiplicity). Only the
 // fields of the vote's Kind are set; Vote.CheckBallot refuses the others.
+//
+// Ballot has no JSON tags on purpose: its JSON form depends on its vote
+// (a null grade, a required choice), so it goes through EncodeBallot and
+// DecodeBallot, or WriteJSON and ReadJSON for whole files.
 type Ballot struct {
-	Weight int64 `json:"weight"`
+	Weight int64
 	// Ranking: groups of option indexes, best group first; options in one
 	// group are tied; options in no group are tied after every group.
-	Ranking [][]int `json:"ranking,omitempty"`
+	Ranking [][]int
 	// Grades: one per option (graded, date poll), NoGrade allowed.
-	Grades []int `json:"grades,omitempty"`
+	Grades []int
 	// Approved: the approved options (approval), in any order.
-	Approved []int `json:"approved,omitempty"`
+	Approved []int
 	// Points: one per option (score, dots).
-	Points []int64 `json:"points,omitempty"`
+	Points []int64
 	// Choice: an option index or Blank (single); Yes, No or Abstain (yesno).
-	Choice int `json:"choice"`
+	Choice int
 }
 
 // ErrVote is wrapped by every error about a Vote that cannot be counted.
