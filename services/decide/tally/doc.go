@@ -29,7 +29,7 @@
 //
 // The Result holds Ranking (groups of tied options, best first), Winners
 // (the first group: several when tied), Weight, the tables of its method
-// (Totals, Pairwise, Paths, Pairs, Rounds, Profiles, NoGrade,
+// (Totals, Averages, Pairwise, Paths, Pairs, Rounds, Profiles, NoGrade,
 // MajorityGrades, Decision; the others nil), and Why: Facts, each a
 // FactKind with numbers (see the FactKind constants for what each sets).
 // The result marshals to JSON as it is. Nothing in the package is shared
@@ -39,9 +39,10 @@
 //
 // Weights are integers (int64): a member's weight, plus the proxies and
 // delegations they carry, or a PrefLib line's count. A service with
-// college weights scales them to integers before counting (colleges
-// weighing 50%, 30%, 20% of an AG: multiply each member's weight by the
-// college's share over the college's size, at a common denominator). A
+// colleges scales their weights to integers before counting: a member
+// weighs the college's share over the college's size, times a common
+// denominator. Colleges of 10, 40 and 5 members holding 50%, 30% and 20%
+// of the vote give 5, 0.75 and 4 per member: weights 20, 3 and 16. A
 // weight of 0 is allowed and counts for nothing; a negative one is refused.
 // MaxWeight bounds one ballot, MaxTotalWeight their sum, so no table can
 // overflow.
@@ -192,9 +193,9 @@
 // input: bounded in size (MaxFileSize), line length (MaxLineLen) and
 // ballots (MaxBallots); errors wrap ErrFormat and name the line; every
 // ballot read is checked against its vote; fuzz targets FuzzReadPrefLib,
-// FuzzReadJSON and FuzzDecodeBallot. WritePrefLib and WriteJSON write them; reading back and
-// counting gives the same result. FORMATS.md describes the JSON format and
-// how PrefLib files map to votes.
+// FuzzReadJSON and FuzzDecodeBallot. WritePrefLib and WriteJSON write
+// them; reading back and counting gives the same result. FORMATS.md
+// describes the JSON format and how PrefLib files map to votes.
 //
 // # The command
 //
