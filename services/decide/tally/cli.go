@@ -107,13 +107,23 @@ func PrintResult(w io.Writer, e *Election, r *Result) error {
 		fmt.Fprintf(&b, "%s\n", e.Title)
 	}
 	fmt.Fprintf(&b, "method %s, %d options, %d ballots, weight %d\n", r.Method, len(names), len(e.Ballots), r.Weight)
-	b.WriteString("\nranking\n")
-	for i, g := range r.Ranking {
-		fmt.Fprintf(&b, "%4d  %s\n", i+1, join(names, g, " = "))
+	if d := r.Decision; d != nil {
+		outcome := "rejected"
+		if d.Adopted {
+			outcome = "adopted"
+		}
+		fmt.Fprintf(&b, "\n%s: %d %s, %d needed (%s majority of %s)\n", outcome, d.Yes, names[Yes], d.Needed, d.Rule, d.Base)
+	} else {
+		b.WriteString("\nranking\n")
+		for i, g := range r.Ranking {
+			fmt.Fprintf(&b, "%4d  %s\n", i+1, join(names, g, " = "))
+		}
 	}
-	if len(r.Winners) > 1 {
+	switch {
+	case r.Decision != nil: // said above
+	case len(r.Winners) > 1:
 		fmt.Fprintf(&b, "tie for first place: %s\n", join(names, r.Winners, ", "))
-	} else if len(r.Winners) == 1 {
+	case len(r.Winners) == 1:
 		fmt.Fprintf(&b, "winner: %s\n", names[r.Winners[0]])
 	}
 	if r.Blank > 0 {
@@ -124,7 +134,7 @@ func PrintResult(w io.Writer, e *Election, r *Result) error {
 	}
 	// Numbers align right; the first column, names, is padded to one width
 	// so that it reads left-aligned.
-	first := len("undecided (tied)")
+	first := len("needed (two_thirds)")
 	for _, name := range names {
 		first = max(first, utf8.RuneCountInString(name))
 	}
