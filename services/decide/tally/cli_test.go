@@ -131,3 +131,28 @@ func TestMainErrors(t *testing.T) {
 		t.Errorf("--help: exit %d %q", code, out)
 	}
 }
+
+// TestMainApprovalFromCat: PrefLib's approval data are .cat files of two
+// categories, Yes first; --method approval counts the Yes.
+func TestMainApprovalFromCat(t *testing.T) {
+	cat := "# DATA TYPE: cat\n# NUMBER ALTERNATIVES: 3\n# NUMBER CATEGORIES: 2\n# CATEGORY NAME 1: Yes\n" +
+		"# CATEGORY NAME 2: No\n# ALTERNATIVE NAME 1: Megret\n# ALTERNATIVE NAME 2: Lepage\n# ALTERNATIVE NAME 3: Gluckstein\n" +
+		"13: 2,{1,3}\n10: {1,2},3\n4: {},{1,2,3}\n"
+	path := filepath.Join(t.TempDir(), "approval.cat")
+	if err := os.WriteFile(path, []byte(cat), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runMain(t, "", "--method", "approval", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, w := range []string{"winner: Lepage", "Lepage 23", "Megret 10", "Gluckstein 0"} {
+		if !strings.Contains(collapse(out), w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	code, out, _ = runMain(t, "", path)
+	if code != 0 || !strings.Contains(out, "method mj") || !strings.Contains(collapse(out), "No Yes no grade majority grade") {
+		t.Errorf("default method of a .cat file: exit %d\n%s", code, out)
+	}
+}
