@@ -6,6 +6,8 @@
 //	coopbox check FILE|DIR      verify a backup, a database or a data folder's database
 //	coopbox restore -data DIR FILE
 //	                            restore a backup while the box is stopped
+//	coopbox tally --method M FILE
+//	                            count a PrefLib or JSON ballot file as the box does
 //	coopbox help                list the commands (also -h, --help)
 package main
 
@@ -23,6 +25,7 @@ import (
 
 	"github.com/coopbox/coopbox/appliance"
 	"github.com/coopbox/coopbox/config"
+	"github.com/coopbox/coopbox/services/decide/tally"
 )
 
 // Set with -ldflags "-X main.version=… -X main.buildTime=…" by the Makefile.
@@ -63,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return check(args, stdout, stderr)
 	case "restore":
 		return restore(args, stdout, stderr)
+	case "tally":
+		return tally.Main(args, os.Stdin, stdout, stderr)
 	case "help":
 		usage(stdout)
 		return 0
@@ -80,6 +85,8 @@ commands:
   version                  print the version (also coopbox --version)
   check FILE|DIR           verify a backup, a coopbox.db, or the coopbox.db in a data folder
   restore [-data DIR] FILE restore a backup into a stopped box's data folder
+  tally --method M FILE    count ballots (PrefLib .soc/.soi/.toc/.toi/.cat or JSON; - for stdin)
+                           with schulze, rankedpairs, irv, mj, approval, plurality or score
 `)
 }
 
