@@ -168,7 +168,9 @@ type rebootWatcher struct {
 
 func (r *rebootWatcher) Write(b []byte) (int, error) {
 	r.tail = append(r.tail, b...)
-	if bytes.Contains(r.tail, []byte("reboot: Restarting system")) {
+	// A kernel panic (a new init that crashes during an update's trial)
+	// reboots after panic=10 seconds without the usual last words.
+	if bytes.Contains(r.tail, []byte("reboot: Restarting system")) || bytes.Contains(r.tail, []byte("Rebooting in ")) {
 		r.rebooted = true
 	}
 	if len(r.tail) > 64 {
