@@ -15,7 +15,8 @@ import (
 const BootSize = 100 << 20
 
 // cmdlinePad is the room left in cmdline.txt for gokrazy's in-place edits
-// (root=…-02 becomes root=…-03, gokrazy.try_boot_inactive=1 is added).
+// (root=…-02 becomes root=…-03; gokrazy.try_boot_inactive=1 becomes the
+// shorter gokrazy.switch_on_boot=1), as gokrazy's packer leaves it.
 const cmdlinePad = 64
 
 // cmdline returns the kernel command line: the kernel package's own line,

@@ -94,6 +94,18 @@ func TestRepositoryConfig(t *testing.T) {
 			t.Errorf("%s reports to a server on the internet; an offline box has no use for it", pkg)
 		}
 	}
+
+	// After an update, coopbox's /healthz on its own HTTPS port decides
+	// whether the new root stays; gokrazy's programs have no say.
+	for _, s := range serviceList(c) {
+		want := ""
+		if s.Path == "/user/coopbox" {
+			want = "https://127.0.0.1:443/healthz"
+		}
+		if s.Health != want {
+			t.Errorf("%s: health URL %q, want %q", s.Path, s.Health, want)
+		}
+	}
 }
 
 func TestConfigRejects(t *testing.T) {

@@ -15,7 +15,8 @@
 //	part 2     root A, 500 MiB, squashfs (mksquashfs): /gokrazy/init and the
 //	           system programs, /user/coopbox, /etc (hostname, gokrazy
 //	           password and port files, services.json, CA bundle), /lib/modules
-//	part 3     root B, 500 MiB, written by updates
+//	part 3     root B, 500 MiB, written by updates (an update goes to the root
+//	           not in use, and is tried once before it is kept)
 //	part 4     /perm, ext4 (mke2fs), the rest of the disk; gokrazy never
 //	           formats it, so the image does; coopbox keeps /perm/coopbox there
 //
@@ -29,7 +30,9 @@
 //	image.go     Build: the whole image, its summary and compressed copy
 //	progress.go  the progress display
 //	qemu.go      booting an image under QEMU (virt, and raspi3b as far as it goes)
-//	update.go    updating a running box through gokrazy's update endpoints
+//	update.go    updating a running box through gokrazy's update endpoints,
+//	             as a test boot that the box keeps or rolls back by itself
 //
-// services/ is the list of supervised programs, shared with cmd/coopbox-init.
+// services/ is the list of supervised programs, shared with cmd/coopbox-init;
+// testboot/ is how the box decides whether an update stays, also used there.
 package image

@@ -79,6 +79,7 @@ type parts struct {
 	bootUsed, rootUsed int64
 	diskID             uint32
 	cmdline            string
+	stamp              string // build timestamp, as gokrazy's status shows it
 	start              time.Time
 	p                  *progress
 }
@@ -95,7 +96,8 @@ func DiskID(hostname string) uint32 {
 }
 
 // buildParts compiles the programs and makes the boot and root file systems.
-func buildParts(ctx context.Context, o Options) (_ *parts, err error) {
+// extraCmdline is added to the kernel command line in cmdline.txt.
+func buildParts(ctx context.Context, o Options, extraCmdline string) (_ *parts, err error) {
 	start := time.Now()
 	p := newProgress(o.Progress)
 	c := *o.Config
@@ -154,6 +156,9 @@ func buildParts(ctx context.Context, o Options) (_ *parts, err error) {
 		return nil, err
 	}
 	line := cmdline(kcmd, console, diskID)
+	if extraCmdline != "" {
+		line += " " + extraCmdline
+	}
 	configTxt := ""
 	if o.Machine == Pi {
 		b, err := os.ReadFile(filepath.Join(kernelDir, "config.txt"))
@@ -179,12 +184,12 @@ func buildParts(ctx context.Context, o Options) (_ *parts, err error) {
 	p.done("boot partition: FAT16, %d files and folders, %s", len(files)+2, human(bootUsed))
 
 	return &parts{work: work, boot: bootImg, root: sqfs, bootUsed: bootUsed, rootUsed: rootUsed,
-		diskID: diskID, cmdline: line, start: start, p: p}, nil
+		diskID: diskID, cmdline: line, stamp: stamp, start: start, p: p}, nil
 }
 
 // Build builds the image.
 func Build(ctx context.Context, o Options) (*Summary, error) {
-	pt, err := buildParts(ctx, o)
+	pt, err := buildParts(ctx, o, "")
 	if err != nil {
 		return nil, err
 	}

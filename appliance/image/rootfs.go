@@ -3,6 +3,7 @@ package image
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path"
@@ -96,6 +97,7 @@ func serviceList(c *Config) []services.Service {
 			Env:          pc.Environment,
 			DontStart:    pc.DontStart,
 			WaitForClock: pc.WaitForClock,
+			Health:       healthURL(c, pkg, dir),
 		})
 	}
 	for _, pkg := range c.SystemPackages() {
@@ -105,6 +107,24 @@ func serviceList(c *Config) []services.Service {
 		add(pkg, "user")
 	}
 	return list
+}
+
+// healthURL is where the box's own programs (coopbox) say they work: the
+// /healthz of the HTTPS address given with -https, asked on loopback.
+// gokrazy's programs have none.
+func healthURL(c *Config, pkg, dir string) string {
+	if dir != "user" || c.PackageConfig[pkg].DontStart {
+		return ""
+	}
+	addr, ok := c.FlagValue(pkg, "https")
+	if !ok {
+		return ""
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return ""
+	}
+	return "https://" + net.JoinHostPort("127.0.0.1", port) + "/healthz"
 }
 
 // squashfs packs root into file with Debian's mksquashfs: everything owned

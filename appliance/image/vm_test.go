@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,93 +16,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coopbox/coopbox/appliance/image/services"
+	"github.com/coopbox/coopbox/appliance/image/testboot"
 )
-
-// requireTools skips the test when a tool is missing, or fails it when
-// COOPBOX_REQUIRE_ALL=1 (make test, CI): there a missing tool is a broken
-// machine, not a reason to pass.
-func requireTools(t *testing.T, tools ...string) {
-	t.Helper()
-	var missing []string
-	for _, tool := range tools {
-		if _, err := exec.LookPath(toolPath(tool)); err != nil {
-			missing = append(missing, tool)
-		}
-	}
-	if len(missing) == 0 {
-		return
-	}
-	msg := fmt.Sprintf("missing %s (Debian: qemu-system-arm dosfstools mtools squashfs-tools e2fsprogs; make deps installs them)", strings.Join(missing, ", "))
-	if os.Getenv("COOPBOX_REQUIRE_ALL") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
-
-var buildTools = []string{"go", "mkfs.fat", "mcopy", "mtype", "mksquashfs", "mke2fs"}
-
-// testImages builds each machine's image once per test run.
-var testImages struct {
-	sync.Mutex
-	built map[string]*Summary
-	dir   string
-}
-
-const testPassword = "gokrazy-test-password"
-
-// buildTestImage builds the image of machine from the repository's
-// gokr-packer.json, changed by edit when not nil; name keys the cache.
-func buildTestImage(t *testing.T, machine, name string, edit func(*Config)) *Summary {
-	t.Helper()
-	requireTools(t, buildTools...)
-	testImages.Lock()
-	defer testImages.Unlock()
-	if s := testImages.built[name]; s != nil {
-		return s
-	}
-	if testImages.dir == "" {
-		dir, err := os.MkdirTemp("", "coopbox-image-test-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		testImages.dir = dir
-		testImages.built = map[string]*Summary{}
-	}
-	c, err := LoadConfig(filepath.Join("..", "..", "gokr-packer.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edit != nil {
-		edit(c)
-	}
-	var log bytes.Buffer
-	start := time.Now()
-	s, err := Build(context.Background(), Options{
-		Config: c, ModuleDir: filepath.Join("..", ".."), Machine: machine,
-		Output: filepath.Join(testImages.dir, name+".img"), Size: 2 << 30,
-		Password: testPassword, Version: "test-1", Progress: &log,
-	})
-	if err != nil {
-		t.Fatalf("build %s image: %v\n%s", machine, err, log.Bytes())
-	}
-	var sum bytes.Buffer
-	s.WriteTo(&sum)
-	t.Logf("built the %s image in %s:\n%s%s", machine, time.Since(start).Round(time.Second), log.Bytes(), sum.Bytes())
-	testImages.built[name] = s
-	return s
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if testImages.dir != "" {
-		os.RemoveAll(testImages.dir)
-	}
-	os.Exit(code)
-}
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
 func freePort(t *testing.T) int {
@@ -132,60 +55,163 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// box is a booted VM and how to reach it.
-type box struct {
-	guest   *Guest
-	console *lockedBuffer
-	https   string // https://127.0.0.1:port
-	gokrazy string // http://127.0.0.1:port
+// vm is a box under QEMU that stays plugged in: when the guest reboots,
+// QEMU exits (-no-reboot, so that each boot reads cmdline.txt from the
+// image, as a Pi's firmware does) and vm starts it again, on the same
+// forwarded ports, as a Pi comes back by itself. A power cut is a kill.
+type vm struct {
+	machine, img   string
+	https, gokrazy string // https://127.0.0.1:port, http://127.0.0.1:port
+	console        *lockedBuffer
+	password       string // gokrazy's: the builder's, then the owner's once a claim took effect
+
+	mu      sync.Mutex
+	boots   []*Guest
+	started chan struct{} // closed and replaced at each boot
+	err     error
+	stop    chan struct{}
+	done    chan struct{}
 }
 
-// bootBox boots img and waits until coopbox answers /healthz.
-func bootBox(t *testing.T, img, label string) (*box, time.Duration) {
-	t.Helper()
-	return bootMachine(t, VM, img, label)
-}
+// maxBoots stops a machine that keeps rebooting.
+const maxBoots = 12
 
-func bootMachine(t *testing.T, machine, img, label string) (*box, time.Duration) {
+func startVM(t *testing.T, machine, img string) *vm {
 	t.Helper()
+	requireTools(t, "qemu-system-aarch64")
 	hp, gp := freePort(t), freePort(t)
-	console := &lockedBuffer{}
-	g, err := Boot(context.Background(), VMConfig{
-		Image: img, Machine: machine, Console: console,
-		Forwards: []Forward{{hp, 443}, {gp, 8080}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := &vm{machine: machine, img: img, console: &lockedBuffer{}, password: testPassword,
+		https: fmt.Sprintf("https://127.0.0.1:%d", hp), gokrazy: fmt.Sprintf("http://127.0.0.1:%d", gp),
+		started: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
+	go v.run([]Forward{{hp, 443}, {gp, 8080}})
 	t.Cleanup(func() {
-		g.Kill()
+		close(v.stop)
+		<-v.done
 		if t.Failed() {
-			t.Logf("serial console of %s:\n%s", label, tail(console.String(), 60))
+			t.Logf("serial console of the %s machine:\n%s", machine, tail(v.console.String(), 80))
 		}
 	})
-	b := &box{guest: g, console: console, https: fmt.Sprintf("https://127.0.0.1:%d", hp), gokrazy: fmt.Sprintf("http://127.0.0.1:%d", gp)}
+	return v
+}
+
+func (v *vm) run(fwd []Forward) {
+	defer close(v.done)
+	for n := 1; n <= maxBoots; n++ {
+		fmt.Fprintf(v.console, "\n--- boot %d ---\n", n)
+		g, err := Boot(context.Background(), VMConfig{Image: v.img, Machine: v.machine, Console: v.console, Forwards: fwd})
+		v.mu.Lock()
+		if err != nil {
+			v.err = err
+			v.mu.Unlock()
+			return
+		}
+		v.boots = append(v.boots, g)
+		close(v.started)
+		v.started = make(chan struct{})
+		v.mu.Unlock()
+		select {
+		case <-g.Done():
+		case <-v.stop:
+			g.Kill()
+			return
+		}
+	}
+	v.mu.Lock()
+	v.err = fmt.Errorf("rebooted %d times", maxBoots)
+	v.mu.Unlock()
+}
+
+// current returns the number of boots so far and the last one.
+func (v *vm) current() (int, *Guest) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.boots) == 0 {
+		return 0, nil
+	}
+	return len(v.boots), v.boots[len(v.boots)-1]
+}
+
+// boot returns the nth boot (1 is the first).
+func (v *vm) boot(n int) *Guest {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.boots[n-1]
+}
+
+// waitBoot waits until the machine has booted n times.
+func (v *vm) waitBoot(t *testing.T, n int, within time.Duration) *Guest {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		v.mu.Lock()
+		got, started, err := len(v.boots), v.started, v.err
+		v.mu.Unlock()
+		if got >= n {
+			return v.boot(n)
+		}
+		if err != nil {
+			t.Fatalf("boot %d: %v", n, err)
+		}
+		select {
+		case <-started:
+		case <-deadline:
+			t.Fatalf("boot %d did not start within %s (%d boots)", n, within, got)
+		}
+	}
+}
+
+// healthy waits until boot n answers /healthz, and returns how long after
+// QEMU started it did.
+func (v *vm) healthy(t *testing.T, n int) time.Duration {
+	t.Helper()
+	g := v.waitBoot(t, n, 5*time.Minute)
 	c := client()
 	c.Timeout = 2 * time.Second
 	deadline := time.Now().Add(4 * time.Minute)
 	for time.Now().Before(deadline) {
 		select {
 		case <-g.Done():
-			t.Fatalf("%s: QEMU exited before coopbox answered", label)
+			t.Fatalf("boot %d ended before coopbox answered", n)
 		default:
 		}
-		if res, err := c.Get(b.https + "/healthz"); err == nil {
+		if res, err := c.Get(v.https + "/healthz"); err == nil {
 			body, _ := io.ReadAll(res.Body)
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK && strings.TrimSpace(string(body)) == "ok" {
 				took := time.Since(g.Started())
-				t.Logf("%s: /healthz answered ok %.1fs after QEMU started", label, took.Seconds())
-				return b, took
+				t.Logf("boot %d: /healthz answered ok %.1fs after QEMU started", n, took.Seconds())
+				return took
 			}
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	t.Fatalf("%s: no answer from /healthz within 4 minutes", label)
-	return nil, 0
+	t.Fatalf("boot %d: no answer from /healthz within 4 minutes", n)
+	return 0
+}
+
+// gokrazyDo makes an authenticated request to gokrazy's interface.
+func (v *vm) gokrazyDo(t *testing.T, method, path string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, v.gokrazy+path, nil)
+	req.SetBasicAuth("gokrazy", v.password)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, body
+}
+
+// bootReport is coopbox-init's word on the running boot.
+func (v *vm) bootReport(t *testing.T) testboot.Report {
+	t.Helper()
+	code, body := v.gokrazyDo(t, "GET", testboot.Path)
+	var r testboot.Report
+	if err := json.Unmarshal(body, &r); code != http.StatusOK || err != nil {
+		t.Fatalf("%s: %d %v\n%s", testboot.Path, code, err, body)
+	}
+	return r
 }
 
 func client() *http.Client {
@@ -248,81 +274,24 @@ var claimCodeRe = regexp.MustCompile(`coopbox: claim code (\d{4} \d{4} \d{4})`)
 
 // claimCode waits for the claim code that coopbox prints on the serial
 // console of an unclaimed box.
-func claimCode(t *testing.T, b *box) string {
+func claimCode(t *testing.T, v *vm) string {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if m := claimCodeRe.FindStringSubmatch(b.console.String()); m != nil {
+		if m := claimCodeRe.FindStringSubmatch(v.console.String()); m != nil {
 			return m[1]
 		}
 	}
-	t.Fatalf("no claim code on the serial console within 30s:\n%s", tail(b.console.String(), 30))
+	t.Fatalf("no claim code on the serial console within 30s:\n%s", tail(v.console.String(), 30))
 	return ""
 }
 
-// TestVMBoot builds the QEMU image, boots it, and checks what a person
-// would: coopbox answers on the forwarded HTTPS port with its own pages
-// (gokrazy's interface is on 8080, behind its password), what the owner
-// writes survives a reboot, and a power cut in the middle of writes loses
-// nothing the box acknowledged.
-func TestVMBoot(t *testing.T) {
-	if testing.Short() {
-		t.Skip("boots a virtual machine; not in -short")
-	}
-	requireTools(t, "qemu-system-aarch64")
-	start := time.Now()
-	s := buildTestImage(t, VM, "vm", nil)
-
-	// Boot 1: a fresh box.
-	b, took := bootBox(t, s.Output, "boot 1")
-	owner := client()
-	res, err := owner.Get(b.https + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/claim" {
-		t.Errorf("landing page of an unclaimed box: %d to %q, want 303 to /claim", res.StatusCode, loc)
-	}
-	res, err = owner.Get(b.https + "/claim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if !bytes.Contains(body, []byte("coopbox")) || !bytes.Contains(body, []byte(`name="passphrase"`)) || bytes.Contains(bytes.ToLower(body), []byte("gokrazy")) {
-		t.Errorf("the claim page is not coopbox's:\n%s", tail(string(body), 20))
-	}
-
-	// gokrazy's own interface: port 8080, its password, supervising coopbox.
-	res, err = http.Get(b.gokrazy + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusUnauthorized {
-		t.Errorf("gokrazy's interface without a password: %d, want 401", res.StatusCode)
-	}
-	req, _ := http.NewRequest("GET", b.gokrazy+"/", nil)
-	req.SetBasicAuth("gokrazy", testPassword)
-	res, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("/user/coopbox")) {
-		t.Errorf("gokrazy's status page: %d, does not list /user/coopbox", res.StatusCode)
-	}
-	// gokrazy's page tells each program's memory; coopbox's right after boot
-	// is a figure worth reporting (not a pass/fail criterion).
-	if m := regexp.MustCompile(`coopbox uses ([0-9.]+ [KMG]i?B) RSS`).FindSubmatch(body); m != nil {
-		t.Logf("FIGURES coopbox RSS right after boot (gokrazy's status page): %s", m[1])
-	}
-
-	// The claim: the code from the serial console, as a person at the box
-	// reads it there or on the screen, and the owner's own update password.
-	res, err = owner.PostForm(b.https+"/claim", url.Values{"box": {"Salle des fêtes"}, "name": {"Camille"},
-		"passphrase": {"une longue phrase"}, "again": {"une longue phrase"}, "code": {claimCode(t, b)},
+// claim claims a fresh box as the owner: the code from the serial console,
+// as a person at the box reads it there or on the screen, and the owner's
+// own update password.
+func claim(t *testing.T, owner *http.Client, v *vm, box string) {
+	t.Helper()
+	res, err := owner.PostForm(v.https+"/claim", url.Values{"box": {box}, "name": {"Camille"},
+		"passphrase": {"une longue phrase"}, "again": {"une longue phrase"}, "code": {claimCode(t, v)},
 		"update_password": {ownerUpdatePassword}})
 	if err != nil {
 		t.Fatal(err)
@@ -330,224 +299,6 @@ func TestVMBoot(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("claim: status %d, want 303", res.StatusCode)
-	}
-	var before []string
-	for range 5 {
-		tok := invite(owner, b.https)
-		if tok == "" {
-			t.Fatal("an invitation was not acknowledged")
-		}
-		before = append(before, tok)
-	}
-	res, err = owner.Get(b.https + "/api/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var status struct {
-		MemoryRSS int64 `json:"memoryRssBytes"`
-	}
-	err = json.NewDecoder(res.Body).Decode(&status)
-	res.Body.Close()
-	if err != nil || status.MemoryRSS == 0 {
-		t.Errorf("/api/status: %v, memoryRssBytes %d", err, status.MemoryRSS)
-	}
-	t.Logf("FIGURES boot-to-healthz %.1fs, coopbox RSS after claim and 5 invitations %.1f MiB", took.Seconds(), float64(status.MemoryRSS)/(1<<20))
-
-	// A clean reboot through gokrazy, as the box's owner would do it.
-	req, _ = http.NewRequest("POST", b.gokrazy+"/reboot?wait_per_signal=10s", nil)
-	req.SetBasicAuth("gokrazy", testPassword)
-	if res, err := http.DefaultClient.Do(req); err != nil {
-		t.Fatalf("reboot: %v", err)
-	} else {
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("reboot: status %d", res.StatusCode)
-		}
-	}
-	select {
-	case <-b.guest.Done():
-	case <-time.After(2 * time.Minute):
-		t.Fatal("the guest did not reboot within 2 minutes")
-	}
-
-	// Boot 2: everything written is there; then the power is cut while
-	// four clients write.
-	b, _ = bootBox(t, s.Output, "boot 2")
-	checkInvites(t, b.https, before, "after a reboot")
-	checkUpdatePassword(t, b)
-	var (
-		mu    sync.Mutex
-		acked []string
-		wg    sync.WaitGroup
-		cut   = make(chan struct{})
-	)
-	stopWriters := sync.OnceFunc(func() { close(cut); wg.Wait() })
-	defer stopWriters() // a failed wait below must not leave them spinning
-	for range 4 {
-		wg.Go(func() {
-			for {
-				select {
-				case <-cut:
-					return
-				default:
-				}
-				if tok := invite(owner, b.https); tok != "" {
-					mu.Lock()
-					acked = append(acked, tok)
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 12 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d invitations acknowledged in a minute after reboot (is the session gone?)", n)
-		}
-	}
-	b.guest.Kill()
-	stopWriters()
-	t.Logf("%d invitations acknowledged before the power cut", len(acked))
-
-	// Boot 3: every acknowledged write survived.
-	b, _ = bootBox(t, s.Output, "boot 3")
-	checkInvites(t, b.https, before, "after the power cut")
-	checkInvites(t, b.https, acked, "after the power cut")
-	t.Logf("FIGURES TestVMBoot took %s", time.Since(start).Round(time.Second))
-}
-
-// checkUpdatePassword: after the reboot that follows the claim, gokrazy
-// takes the owner's update password (/perm/gokr-pw.txt) and refuses the
-// one the image was built with.
-func checkUpdatePassword(t *testing.T, b *box) {
-	t.Helper()
-	for _, tt := range []struct {
-		password string
-		want     int
-	}{{testPassword, http.StatusUnauthorized}, {ownerUpdatePassword, http.StatusOK}} {
-		req, _ := http.NewRequest("GET", b.gokrazy+"/", nil)
-		req.SetBasicAuth("gokrazy", tt.password)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != tt.want {
-			t.Errorf("gokrazy after the claim, password %q: %d, want %d", tt.password, res.StatusCode, tt.want)
-		}
-	}
-}
-
-// TestRaspi3b boots the Pi image's own kernel and Pi 3 device tree under
-// QEMU's raspi3b, as far as QEMU goes. QEMU gives that machine its network
-// on USB (usb0), where the real Pi 3B+ has eth0, so this image's dhcp is
-// told to use usb0; everything else is the Pi image as built for cards.
-func TestRaspi3b(t *testing.T) {
-	if testing.Short() {
-		t.Skip("boots a virtual machine; not in -short")
-	}
-	requireTools(t, "qemu-system-aarch64")
-	s := buildTestImage(t, Pi, "pi-usb0", func(c *Config) {
-		if c.PackageConfig == nil {
-			c.PackageConfig = map[string]PackageConfig{}
-		}
-		c.PackageConfig["github.com/gokrazy/gokrazy/cmd/dhcp"] = PackageConfig{CommandLineFlags: []string{"-interface=usb0"}}
-	})
-	b, took := bootMachine(t, Pi, s.Output, "raspi3b")
-	res, err := client().Get(b.https + "/claim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if !bytes.Contains(body, []byte(`name="passphrase"`)) {
-		t.Errorf("the claim page under raspi3b is not coopbox's:\n%s", tail(string(body), 20))
-	}
-	console := b.console.String()
-	for _, want := range []string{"Machine model: Raspberry Pi 3", "mmcblk0", "VFS: Mounted root (squashfs filesystem)", "Run /gokrazy/init", "EXT4-fs (mmcblk0p4): mounted"} {
-		if !strings.Contains(console, want) {
-			t.Errorf("the Pi kernel's console lacks %q", want)
-		}
-	}
-	t.Logf("FIGURES raspi3b: Pi kernel and Pi 3 device tree, /healthz ok %.1fs after QEMU started", took.Seconds())
-}
-
-// TestVMUpdate updates a running box through gokrazy's update endpoints,
-// as make update does: the box reboots into the new root partition with
-// the new coopbox, and its data is still there.
-func TestVMUpdate(t *testing.T) {
-	if testing.Short() {
-		t.Skip("boots a virtual machine; not in -short")
-	}
-	requireTools(t, "qemu-system-aarch64")
-	first := buildTestImage(t, VM, "vm-update", nil)
-	c, err := LoadConfig(filepath.Join("..", "..", "gokr-packer.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	b, _ := bootBox(t, first.Output, "before the update")
-	owner := client()
-	// The update password chosen at claim is the builder's, so that the
-	// updates below, after a reboot, still use testPassword.
-	res, err := owner.PostForm(b.https+"/claim", url.Values{"box": {"Mise à jour"}, "name": {"Camille"},
-		"passphrase": {"une longue phrase"}, "again": {"une longue phrase"}, "code": {claimCode(t, b)},
-		"update_password": {testPassword}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	tok := invite(owner, b.https)
-	if tok == "" {
-		t.Fatal("an invitation was not acknowledged")
-	}
-	if got := version(t, owner, b.https); got != "test-1" {
-		t.Fatalf("version before the update = %q, want test-1", got)
-	}
-
-	var log bytes.Buffer
-	start := time.Now()
-	err = Update(context.Background(), Options{Config: c, ModuleDir: filepath.Join("..", ".."), Machine: VM,
-		Password: testPassword, Version: "test-2", Progress: &log}, Box{BaseURL: b.gokrazy, Password: testPassword})
-	if err != nil {
-		t.Fatalf("update: %v\n%s", err, log.Bytes())
-	}
-	t.Logf("update sent in %s:\n%s", time.Since(start).Round(time.Second), log.Bytes())
-	select {
-	case <-b.guest.Done():
-	case <-time.After(2 * time.Minute):
-		t.Fatal("the box did not reboot within 2 minutes of the update")
-	}
-
-	b, took := bootBox(t, first.Output, "after the update")
-	if !strings.Contains(b.guest.Cmdline, fmt.Sprintf("root=PARTUUID=%08x-03", first.DiskID)) {
-		t.Errorf("after the update the box boots %q, want root B (-03)", b.guest.Cmdline)
-	}
-	if got := version(t, owner, b.https); got != "test-2" {
-		t.Errorf("version after the update = %q, want test-2", got)
-	}
-	checkInvites(t, b.https, []string{tok}, "after the update")
-	t.Logf("FIGURES update: back on the new version, /healthz %.1fs after QEMU started", took.Seconds())
-
-	// A build for another hostname would name another disk: refused.
-	other := *c
-	other.Hostname = "autre-boite"
-	err = Update(context.Background(), Options{Config: &other, ModuleDir: filepath.Join("..", ".."), Machine: VM,
-		Password: testPassword, Version: "test-3"}, Box{BaseURL: b.gokrazy, Password: testPassword})
-	if err == nil || !strings.Contains(err.Error(), "unable to boot") {
-		t.Errorf("update built for another hostname: err = %v, want a refusal", err)
-	}
-
-	// A wrong password changes nothing.
-	err = Update(context.Background(), Options{Config: c, ModuleDir: filepath.Join("..", ".."), Machine: VM,
-		Password: testPassword, Version: "test-3"}, Box{BaseURL: b.gokrazy, Password: "wrong"})
-	if err == nil || !strings.Contains(err.Error(), "401") {
-		t.Errorf("update with a wrong password: err = %v, want a 401", err)
 	}
 }
 
@@ -564,4 +315,428 @@ func version(t *testing.T, c *http.Client, base string) string {
 		t.Fatalf("/api/status: %d, %v", res.StatusCode, err)
 	}
 	return s.Version
+}
+
+// rootOf returns the partition a kernel command line names, and whether
+// it asks for a test boot.
+func rootOf(t *testing.T, cmdline string) (int, bool) {
+	t.Helper()
+	n, err := testboot.RootPartition(cmdline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n, slices.Contains(strings.Fields(cmdline), testboot.Marker)
+}
+
+// TestVM follows one box under QEMU through its life, each step a subtest
+// on the same running machine. It is the slowest test of the repository
+// (about four minutes warm on two cores): six boots of an emulated arm64
+// machine (10–60 s each), two update builds (half a minute each), and the
+// one-minute trial a bad update gets before the box goes back. Boots are
+// shared rather than each step booting a fresh box; a step that fails
+// stops the ones after it, which need its state.
+//
+//  1. fresh box: coopbox's claim page, gokrazy's interface behind its
+//     password, a claim and five invitations
+//  2. power cut while four clients write: every acknowledged write is
+//     there after the next boot
+//  3. update: the new version is tried once, answers, and is permanent;
+//     the data is there
+//  4. clean reboot: the new version stays (it is permanent), the data too
+//  5. bad update (a coopbox that exits at start): the box goes back to
+//     the previous version by itself, data intact
+//  6. updates that must be refused: a build for another hostname, a
+//     wrong password
+func TestVM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a virtual machine; not in -short")
+	}
+	requireTools(t, "qemu-system-aarch64")
+	start := time.Now()
+	img := vmImage(t)
+	v := startVM(t, VM, img.Path)
+	owner := client()
+	var before []string // invitations acknowledged so far
+	c, err := LoadConfig(filepath.Join("..", "..", "gokr-packer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := Box{BaseURL: v.gokrazy, Password: testPassword}
+
+	steps := []struct {
+		name string
+		f    func(t *testing.T)
+	}{
+		{"fresh box", func(t *testing.T) {
+			took := v.healthy(t, 1)
+			res, err := owner.Get(v.https + "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/claim" {
+				t.Errorf("landing page of an unclaimed box: %d to %q, want 303 to /claim", res.StatusCode, loc)
+			}
+			res, err = owner.Get(v.https + "/claim")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if !bytes.Contains(body, []byte("coopbox")) || !bytes.Contains(body, []byte(`name="passphrase"`)) || bytes.Contains(bytes.ToLower(body), []byte("gokrazy")) {
+				t.Errorf("the claim page is not coopbox's:\n%s", tail(string(body), 20))
+			}
+
+			// gokrazy's own interface: port 8080, its password, supervising coopbox.
+			res, err = http.Get(v.gokrazy + "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusUnauthorized {
+				t.Errorf("gokrazy's interface without a password: %d, want 401", res.StatusCode)
+			}
+			code, body := v.gokrazyDo(t, "GET", "/")
+			if code != http.StatusOK || !bytes.Contains(body, []byte("/user/coopbox")) {
+				t.Errorf("gokrazy's status page: %d, does not list /user/coopbox", code)
+			}
+			// gokrazy's page tells each program's memory; coopbox's right
+			// after boot is a figure worth reporting (not a criterion).
+			if m := regexp.MustCompile(`coopbox uses ([0-9.]+ [KMG]i?B) RSS`).FindSubmatch(body); m != nil {
+				t.Logf("FIGURES coopbox RSS right after boot (gokrazy's status page): %s", m[1])
+			}
+			if r := v.bootReport(t); r.State != testboot.Normal || r.RunningRoot != 2 || r.NamedRoot != 2 {
+				t.Errorf("boot report of a fresh box = %+v, want a normal boot of root 2", r)
+			}
+
+			claim(t, owner, v, "Salle des fêtes")
+			for range 5 {
+				tok := invite(owner, v.https)
+				if tok == "" {
+					t.Fatal("an invitation was not acknowledged")
+				}
+				before = append(before, tok)
+			}
+			res, err = owner.Get(v.https + "/api/status")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var status struct {
+				MemoryRSS int64 `json:"memoryRssBytes"`
+			}
+			err = json.NewDecoder(res.Body).Decode(&status)
+			res.Body.Close()
+			if err != nil || status.MemoryRSS == 0 {
+				t.Errorf("/api/status: %v, memoryRssBytes %d", err, status.MemoryRSS)
+			}
+			if got := version(t, owner, v.https); got != "test-1" {
+				t.Errorf("version = %q, want test-1", got)
+			}
+			t.Logf("FIGURES boot-to-healthz %.1fs, coopbox RSS after claim and 5 invitations %.1f MiB", took.Seconds(), float64(status.MemoryRSS)/(1<<20))
+		}},
+
+		{"power cut while writing", func(t *testing.T) {
+			var (
+				mu    sync.Mutex
+				acked []string
+				wg    sync.WaitGroup
+				cut   = make(chan struct{})
+			)
+			for range 4 {
+				wg.Go(func() {
+					for {
+						select {
+						case <-cut:
+							return
+						default:
+						}
+						if tok := invite(owner, v.https); tok != "" {
+							mu.Lock()
+							acked = append(acked, tok)
+							mu.Unlock()
+						}
+					}
+				})
+			}
+			for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+				mu.Lock()
+				n := len(acked)
+				mu.Unlock()
+				if n >= 12 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("only %d invitations acknowledged in a minute", n)
+				}
+			}
+			n, g := v.current()
+			g.Kill()
+			close(cut)
+			wg.Wait()
+			t.Logf("%d invitations acknowledged before the power cut", len(acked))
+			v.healthy(t, n+1)
+			checkInvites(t, v.https, before, "after the power cut")
+			checkInvites(t, v.https, acked, "after the power cut")
+			before = append(before, acked...)
+			// gokrazy read the owner's update password at this boot.
+			checkUpdatePassword(t, v)
+			v.password, box.Password = ownerUpdatePassword, ownerUpdatePassword
+		}},
+
+		{"update", func(t *testing.T) {
+			n, _ := v.current()
+			var log bytes.Buffer
+			start := time.Now()
+			sent, err := Update(context.Background(), Options{Config: c, ModuleDir: filepath.Join("..", ".."), Machine: VM,
+				Password: testPassword, Version: "test-2", Progress: &log}, box)
+			if err != nil {
+				t.Fatalf("update: %v\n%s", err, log.Bytes())
+			}
+			sentAfter := time.Since(start)
+			ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+			defer cancel()
+			if err := box.Await(ctx, sent); err != nil {
+				t.Fatalf("the update did not become permanent: %v\n%s", err, log.Bytes())
+			}
+			t.Logf("update built and sent in %s, permanent %s later:\n%s", sentAfter.Round(time.Second), (time.Since(start) - sentAfter).Round(time.Second), log.Bytes())
+
+			// One reboot: a test boot of root B from root A's command line,
+			// gokrazy's switch, and no second boot.
+			if got, _ := v.current(); got != n+1 {
+				t.Errorf("the update took %d boots, want 1", got-n)
+			}
+			root, trial := rootOf(t, v.boot(n+1).Cmdline)
+			if root != 2 || !trial {
+				t.Errorf("the boot after the update had the command line %q: want root A (-02) and %s", v.boot(n+1).Cmdline, testboot.Marker)
+			}
+			if r := v.bootReport(t); r.State != testboot.Permanent || r.RunningRoot != 3 || r.NamedRoot != 2 {
+				t.Errorf("boot report = %+v, want a permanent test boot of root 3", r)
+			}
+			v.healthy(t, n+1)
+			if got := version(t, owner, v.https); got != "test-2" {
+				t.Errorf("version after the update = %q, want test-2", got)
+			}
+			checkInvites(t, v.https, before, "after the update")
+
+			// Until it reboots, the box runs the root its command line does
+			// not name: another update would write over the running root.
+			_, err = Update(context.Background(), Options{Config: c, ModuleDir: filepath.Join("..", ".."), Machine: VM,
+				Password: testPassword, Version: "test-2b"}, box)
+			if err == nil || !strings.Contains(err.Error(), "reboot it first") {
+				t.Errorf("a second update before a reboot: err = %v, want a refusal", err)
+			}
+		}},
+
+		{"the update survives a reboot", func(t *testing.T) {
+			n, g := v.current()
+			if code, body := v.gokrazyDo(t, "POST", "/reboot?wait_per_signal=10s"); code != http.StatusOK {
+				t.Fatalf("reboot: %d %s", code, body)
+			}
+			select {
+			case <-g.Done():
+			case <-time.After(2 * time.Minute):
+				t.Fatal("the guest did not reboot within 2 minutes")
+			}
+			v.healthy(t, n+1)
+			if root, trial := rootOf(t, v.boot(n+1).Cmdline); root != 3 || trial {
+				t.Errorf("after a reboot the box boots %q, want root B (-03) and no trial", v.boot(n+1).Cmdline)
+			}
+			if r := v.bootReport(t); r.State != testboot.Normal || r.RunningRoot != 3 {
+				t.Errorf("boot report = %+v, want a normal boot of root 3", r)
+			}
+			if got := version(t, owner, v.https); got != "test-2" {
+				t.Errorf("version after a reboot = %q, want test-2", got)
+			}
+			checkInvites(t, v.https, before, "after a clean reboot")
+		}},
+
+		{"bad update rolls back", func(t *testing.T) {
+			// A coopbox that exits at start: a flag it does not know.
+			bad := *c
+			bad.PackageConfig = map[string]PackageConfig{}
+			for k, pc := range c.PackageConfig {
+				bad.PackageConfig[k] = pc
+			}
+			pc := bad.PackageConfig[coopboxPkg]
+			pc.CommandLineFlags = append(slices.Clone(pc.CommandLineFlags), "-no-such-flag")
+			bad.PackageConfig[coopboxPkg] = pc
+
+			n, _ := v.current()
+			var log bytes.Buffer
+			sent, err := Update(context.Background(), Options{Config: &bad, ModuleDir: filepath.Join("..", ".."), Machine: VM,
+				Password: testPassword, Version: "test-3", Progress: &log}, box)
+			if err != nil {
+				t.Fatalf("update: %v\n%s", err, log.Bytes())
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+			defer cancel()
+			err = box.Await(ctx, sent)
+			if !errors.Is(err, ErrRolledBack) || !strings.Contains(err.Error(), "/healthz") {
+				t.Fatalf("Await = %v, want %v with the last /healthz error\n%s", err, ErrRolledBack, log.Bytes())
+			}
+			t.Logf("the updater says: %v\n%s", err, log.Bytes())
+
+			// Two boots: the trial of root A, then root B again.
+			if got, _ := v.current(); got != n+2 {
+				t.Fatalf("the bad update took %d boots, want 2 (the trial, then back)", got-n)
+			}
+			trialBoot, back := v.boot(n+1), v.boot(n+2)
+			if root, trial := rootOf(t, trialBoot.Cmdline); root != 3 || !trial {
+				t.Errorf("the trial booted %q: want root B's command line (-03) asking for a test boot", trialBoot.Cmdline)
+			}
+			if root, trial := rootOf(t, back.Cmdline); root != 3 || trial || !strings.Contains(back.Cmdline, "gokrazy.switch_on_boot=1") {
+				t.Errorf("after the trial the box booted %q: want root B (-03), the trial spent", back.Cmdline)
+			}
+			lasted := back.Started().Sub(trialBoot.Started())
+			if lasted < testboot.Deadline {
+				t.Errorf("the trial lasted %s, less than the %s coopbox has to answer", lasted, testboot.Deadline)
+			}
+			v.healthy(t, n+2)
+			if r := v.bootReport(t); r.State != testboot.Normal || r.RunningRoot != 3 {
+				t.Errorf("boot report = %+v, want a normal boot of root 3", r)
+			}
+			if got := version(t, owner, v.https); got != "test-2" {
+				t.Errorf("version after the roll-back = %q, want test-2", got)
+			}
+			checkInvites(t, v.https, before, "after the roll-back")
+			t.Logf("FIGURES bad update: the trial boot lasted %s before the box went back", lasted.Round(time.Second))
+		}},
+
+		{"refused updates", func(t *testing.T) {
+			// A build for another hostname would name another disk: refused.
+			other := *c
+			other.Hostname = "autre-boite"
+			_, err := Update(context.Background(), Options{Config: &other, ModuleDir: filepath.Join("..", ".."), Machine: VM,
+				Password: testPassword, Version: "test-4"}, box)
+			if err == nil || !strings.Contains(err.Error(), "unable to boot") {
+				t.Errorf("update built for another hostname: err = %v, want a refusal", err)
+			}
+			// A wrong password changes nothing.
+			_, err = Update(context.Background(), Options{Config: c, ModuleDir: filepath.Join("..", ".."), Machine: VM,
+				Password: testPassword, Version: "test-4"}, Box{BaseURL: v.gokrazy, Password: "wrong"})
+			if err == nil || !strings.Contains(err.Error(), "401") {
+				t.Errorf("update with a wrong password: err = %v, want a 401", err)
+			}
+		}},
+	}
+	for _, s := range steps {
+		stepStart := time.Now()
+		ok := t.Run(s.name, s.f)
+		t.Logf("step %q took %s", s.name, time.Since(stepStart).Round(time.Second))
+		if !ok {
+			t.Fatalf("step %q failed; the steps after it need its state", s.name)
+		}
+	}
+	t.Logf("FIGURES TestVM took %s", time.Since(start).Round(time.Second))
+}
+
+// checkUpdatePassword: after the boot that follows the claim, gokrazy takes
+// the owner's update password (/perm/gokr-pw.txt) and refuses the one the
+// image was built with.
+func checkUpdatePassword(t *testing.T, v *vm) {
+	t.Helper()
+	for _, tt := range []struct {
+		password string
+		want     int
+	}{{testPassword, http.StatusUnauthorized}, {ownerUpdatePassword, http.StatusOK}} {
+		req, _ := http.NewRequest("GET", v.gokrazy+"/", nil)
+		req.SetBasicAuth("gokrazy", tt.password)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tt.want {
+			t.Errorf("gokrazy after the claim, password %q: %d, want %d", tt.password, res.StatusCode, tt.want)
+		}
+	}
+}
+
+// TestRaspi3b boots the Pi image's own kernel and Pi 3 device tree under
+// QEMU's raspi3b, as far as QEMU goes: one boot of an emulated Pi 3, about
+// a minute. QEMU gives that machine its network on USB (usb0), where the
+// real Pi 3B+ has eth0, so the copy booted here has gokrazy's dhcp told to
+// use usb0 (its root file system repacked with that one change); all else
+// is the Pi image TestPiImage checks.
+func TestRaspi3b(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a virtual machine; not in -short")
+	}
+	requireTools(t, "qemu-system-aarch64", "unsquashfs")
+	start := time.Now()
+	img := withServices(t, piImage(t).Path, func(list []services.Service) {
+		for i := range list {
+			if list[i].Path == "/gokrazy/dhcp" {
+				list[i].Args = []string{"-interface=usb0"}
+			}
+		}
+	})
+	v := startVM(t, Pi, img)
+	took := v.healthy(t, 1)
+	res, err := client().Get(v.https + "/claim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !bytes.Contains(body, []byte(`name="passphrase"`)) {
+		t.Errorf("the claim page under raspi3b is not coopbox's:\n%s", tail(string(body), 20))
+	}
+	console := v.console.String()
+	for _, want := range []string{"Machine model: Raspberry Pi 3", "mmcblk0", "VFS: Mounted root (squashfs filesystem)", "Run /gokrazy/init", "EXT4-fs (mmcblk0p4): mounted"} {
+		if !strings.Contains(console, want) {
+			t.Errorf("the Pi kernel's console lacks %q", want)
+		}
+	}
+	t.Logf("FIGURES raspi3b: Pi kernel and Pi 3 device tree, /healthz ok %.1fs after QEMU started; the test took %s", took.Seconds(), time.Since(start).Round(time.Second))
+}
+
+// withServices returns a copy of the image file img whose root A lists
+// the programs as edit leaves them: the root file system is unpacked,
+// services.json rewritten and the root packed again, in seconds rather
+// than the minute a build takes.
+func withServices(t *testing.T, img string, edit func([]services.Service)) string {
+	t.Helper()
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "image")
+	if out, err := exec.Command("cp", "--sparse=always", img, dst).CombinedOutput(); err != nil {
+		t.Fatalf("copy the image: %v\n%s", err, out)
+	}
+	f, err := os.OpenFile(dst, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	root := filepath.Join(dir, "root")
+	sqfs := extract(t, f, filepath.Join(dir, "root.squashfs"), root2, RootSize)
+	if _, err := output(context.Background(), "unsquashfs", "-no-progress", "-d", root, sqfs); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(root, filepath.FromSlash(services.Path))
+	list, err := services.Read(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(list)
+	b, err := services.Encode(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	repacked := filepath.Join(dir, "root2.squashfs")
+	if _, err := squashfs(context.Background(), root, repacked); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// device: every byte is written, over the old root's.
+	tg := &target{f: f, path: dst, size: st.Size(), device: true}
+	if err := tg.writePart(repacked, root2, "root A", newProgress(nil)); err != nil {
+		t.Fatal(err)
+	}
+	return dst
 }

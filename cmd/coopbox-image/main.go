@@ -4,9 +4,11 @@
 //	                    build the image (a Pi SD card image by default)
 //	coopbox-image vm [-image FILE] [-https 8443] [-http 8080] [-gokrazy 8081]
 //	                    boot a vm image under QEMU, serial console here
-//	coopbox-image update -host HOST[:PORT] [-machine pi|vm]
+//	coopbox-image update -host HOST[:PORT] [-machine pi|vm] [-wait 10m]
 //	                    build and send a new root and boot partition to a
-//	                    running box through gokrazy's update endpoints
+//	                    running box through gokrazy's update endpoints, then
+//	                    wait until the box has made the new version permanent
+//	                    or gone back to the previous one by itself
 //
 // Everything is read from gokr-packer.json at the module root; gokrazy's web
 // password comes from -password-file, created with a random password at the
@@ -28,6 +30,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/coopbox/coopbox/appliance/image"
 )
@@ -97,6 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return vm(ctx, *img, []image.Forward{{Host: *https, Guest: 443}, {Host: *http, Guest: 80}, {Host: *gokrazy, Guest: 8080}}, stdout)
 	case "update":
 		host := fs.String("host", "", "the box: NAME or ADDRESS, with :PORT when gokrazy's interface is not on 8080")
+		wait := fs.Duration("wait", 10*time.Minute, "how long to wait for the box to come back on the new version or go back to the previous one")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
@@ -114,10 +118,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			base = "http://" + base
 		}
-		if err := image.Update(ctx, o, image.Box{BaseURL: base, Password: o.Password}); err != nil {
+		box := image.Box{BaseURL: base, Password: o.Password}
+		sent, err := image.Update(ctx, o, box)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s is rebooting into the new version %s\n", base, *version)
+		// A good update is permanent about a minute after the reboot; a bad
+		// one is back on the previous version within two boots and the
+		// one-minute trial. Ten minutes leaves room for a slow card.
+		wctx, cancel := context.WithTimeout(ctx, *wait)
+		defer cancel()
+		if err := box.Await(wctx, sent); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s runs the new version %s\n", base, *version)
 		return nil
 	}
 	return fmt.Errorf("%w: unknown command %q: want build, vm or update", flag.ErrHelp, cmd)
@@ -154,7 +168,9 @@ type rebootWatcher struct {
 
 func (r *rebootWatcher) Write(b []byte) (int, error) {
 	r.tail = append(r.tail, b...)
-	if bytes.Contains(r.tail, []byte("reboot: Restarting system")) {
+	// A kernel panic (a new init that crashes during an update's trial)
+	// reboots after panic=10 seconds without the usual last words.
+	if bytes.Contains(r.tail, []byte("reboot: Restarting system")) || bytes.Contains(r.tail, []byte("Rebooting in ")) {
 		r.rebooted = true
 	}
 	if len(r.tail) > 64 {

@@ -29,6 +29,11 @@ type Service struct {
 	DontStart bool `json:"dontStart,omitempty"`
 	// WaitForClock delays the start until ntp has set the clock.
 	WaitForClock bool `json:"waitForClock,omitempty"`
+	// Health is a URL on the box itself that answers 200 once the program
+	// works (coopbox: https://127.0.0.1:443/healthz). After an update, the
+	// new root is made permanent only when every such URL answers
+	// (package testboot).
+	Health string `json:"health,omitempty"`
 }
 
 // Command returns the exec.Cmd gokrazy supervises for s.

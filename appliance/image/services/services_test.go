@@ -11,7 +11,7 @@ import (
 func TestRoundTrip(t *testing.T) {
 	want := []Service{
 		{Path: "/gokrazy/dhcp"},
-		{Path: "/user/coopbox", Args: []string{"serve", "-data", "/perm/coopbox"}, Env: []string{"TZ=UTC"}},
+		{Path: "/user/coopbox", Args: []string{"serve", "-data", "/perm/coopbox"}, Env: []string{"TZ=UTC"}, Health: "https://127.0.0.1:443/healthz"},
 		{Path: "/gokrazy/ntp", WaitForClock: true, DontStart: true},
 	}
 	b, err := Encode(want)
@@ -32,7 +32,7 @@ func TestRoundTrip(t *testing.T) {
 	for i := range want {
 		g, w := got[i], want[i]
 		if g.Path != w.Path || !slices.Equal(g.Args, w.Args) || !slices.Equal(g.Env, w.Env) ||
-			g.DontStart != w.DontStart || g.WaitForClock != w.WaitForClock {
+			g.DontStart != w.DontStart || g.WaitForClock != w.WaitForClock || g.Health != w.Health {
 			t.Errorf("service %d = %+v, want %+v", i, g, w)
 		}
 	}
