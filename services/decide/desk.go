@@ -1,0 +1,336 @@
+package decide
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/coopbox/coopbox/services/decide/liquid"
+	"github.com/coopbox/coopbox/services/page"
+	bolt "go.etcd.io/bbolt"
+)
+
+// quorumView is the live quorum as the desk, the assembly page and the
+// "quorum" event show it. Heads always; weights too, which is what the
+// rule counts when Basis is "weight". Counted says whether the rule counts
+// the present only or the present and the represented (proxies).
+type quorumView struct {
+	Rev               uint64 `json:"rev"`
+	Basis             string `json:"basis"`   // "members" or "weight"
+	Counted           string `json:"counted"` // "present" or "represented"
+	Members           int    `json:"members"` // on the roll, with or without a voting right
+	Voting            int    `json:"voting"`
+	Weight            int64  `json:"weight"`
+	Present           int    `json:"present"`
+	PresentWeight     int64  `json:"presentWeight"`
+	Represented       int    `json:"represented"` // present + counting proxies
+	RepresentedWeight int64  `json:"representedWeight"`
+	Required          int64  `json:"required"` // heads, or weight; 0: no quorum
+	Have              int64  `json:"have"`     // what the rule counts now
+	Met               bool   `json:"met"`
+	Problem           string `json:"problem,omitempty"` // "roll_invalid": the roll cannot be counted
+}
+
+// quorum computes the view; the caller holds e.mu.
+func (e *assemblyRoll) quorum() quorumView {
+	rules := e.assembly.Rules
+	q := quorumView{Rev: e.rev, Members: len(e.members), Basis: "members", Counted: "present"}
+	if rules.Quorum.Of == "weight" {
+		q.Basis = "weight"
+	}
+	if rules.Quorum.Represented {
+		q.Counted = "represented"
+	}
+	if e.roll == nil {
+		q.Problem = "roll_invalid"
+		return q
+	}
+	st := e.roll.Quorum()
+	q.Voting, q.Weight = st.Voting, st.Weight
+	q.Present, q.PresentWeight = st.Present, st.PresentWeight
+	q.Represented, q.RepresentedWeight = st.Represented, st.RepresentedWeight
+	q.Required = st.Required
+	switch {
+	case q.Basis == "weight" && rules.Quorum.Represented:
+		q.Have = st.RepresentedWeight
+	case q.Basis == "weight":
+		q.Have = st.PresentWeight
+	case rules.Quorum.Represented:
+		q.Have = int64(st.Represented)
+	default:
+		q.Have = int64(st.Present)
+	}
+	q.Met = q.Have >= q.Required
+	return q
+}
+
+// rollEvents is what a new event stream of the assembly receives first
+// from the roll part: the quorum. The votes part's currentState may add it.
+func (s *Service) rollEvents(assemblyID string) []event {
+	e, err := s.entry(assemblyID)
+	if err != nil {
+		return nil
+	}
+	q := e.quorum()
+	e.mu.Unlock()
+	ev, err := newEvent("quorum", q)
+	if err != nil {
+		return nil
+	}
+	return []event{ev}
+}
+
+func newEvent(name string, v any) (event, error) {
+	data, err := json.Marshal(v)
+	return event{name: name, data: data}, err
+}
+
+// deskMember is one line of the desk.
+type deskMember struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Key      string   `json:"key"` // the folded name, for search as you type
+	College  string   `json:"college,omitempty"`
+	Weight   int64    `json:"weight"`
+	Voting   bool     `json:"voting"`
+	Present  bool     `json:"present"`
+	ProxyTo  string   `json:"proxyTo,omitempty"` // the carrier of the proxy the member gave
+	Counts   bool     `json:"counts,omitempty"`  // that proxy counts now
+	Carrying []string `json:"carrying,omitempty"`
+	Link     string   `json:"link"`            // "none", "issued" or "bound"
+	Bound    int      `json:"bound,omitempty"` // browsers bound through the link
+}
+
+// deskView is the desk's state.
+type deskView struct {
+	Quorum     quorumView   `json:"quorum"`
+	MaxProxies int          `json:"maxProxies"`
+	Members    []deskMember `json:"members"`
+}
+
+// deskState: GET /api/decide/a/{id}/desk[?q=words] (facilitators): the
+// quorum and the members in French collation order, those whose name holds
+// every word of q if given (accents and case ignored).
+func (s *Service) deskState(w http.ResponseWriter, r *http.Request) {
+	v, err := s.desk(r.PathValue("id"), r.URL.Query().Get("q"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page.JSON(w, http.StatusOK, v)
+}
+
+func (s *Service) desk(id, q string) (deskView, error) {
+	issued, bound, err := s.st.linkStates(id)
+	if err != nil {
+		return deskView{}, err
+	}
+	e, err := s.entry(id)
+	if err != nil {
+		return deskView{}, err
+	}
+	defer e.mu.Unlock()
+	ms := append([]Member(nil), e.members...)
+	sortMembers(ms)
+	fq := fold(q)
+	v := deskView{Quorum: e.quorum(), MaxProxies: e.assembly.Rules.proxyCap(), Members: []deskMember{}}
+	for _, m := range ms {
+		key := fold(m.Name)
+		if fq != "" && !matches(key, fq) {
+			continue
+		}
+		d := deskMember{ID: m.ID, Name: m.Name, Key: key, College: m.College, Weight: m.Weight, Voting: m.Voting, Link: "none", Bound: bound[m.ID]}
+		if issued[m.ID] {
+			d.Link = "issued"
+		}
+		if d.Bound > 0 {
+			d.Link = "bound"
+		}
+		if e.roll != nil {
+			mid := liquid.MemberID(m.ID)
+			d.Present = e.roll.Present(mid)
+			if c, ok := e.roll.ProxyOf(mid); ok {
+				d.ProxyTo = string(c)
+				d.Counts = !d.Present && e.roll.Present(c)
+			}
+			for _, g := range e.roll.Carrying(mid) {
+				d.Carrying = append(d.Carrying, string(g))
+			}
+		}
+		v.Members = append(v.Members, d)
+	}
+	return v, nil
+}
+
+// changeAnswer is what a change at the desk answers: the new quorum, and
+// the proxy a check-in revoked, if any.
+type changeAnswer struct {
+	Quorum  quorumView    `json:"quorum"`
+	Member  *deskMember   `json:"member,omitempty"`
+	Revoked *liquid.Proxy `json:"revoked,omitempty"`
+}
+
+// checkIn moves member mid in or out, in the store then in the roll; the
+// caller runs it inside change.
+func checkIn(a *bolt.Bucket, e *assemblyRoll, mid string, present bool) (*liquid.Proxy, error) {
+	if e.roll == nil {
+		return nil, refuse(http.StatusConflict, "roll_invalid", "roll.err.cannotCount", e.err.Error())
+	}
+	if _, ok := e.index[mid]; !ok {
+		return nil, errNotFound
+	}
+	if err := setPresent(a, mid, present); err != nil {
+		return nil, err
+	}
+	if !present {
+		return nil, e.roll.CheckOut(liquid.MemberID(mid))
+	}
+	revoked, err := e.roll.CheckIn(liquid.MemberID(mid))
+	if err != nil || revoked.Giver == "" {
+		return nil, err
+	}
+	// Arriving takes one's vote back (liquid.Roll.CheckIn): the proxy goes.
+	return &revoked, setProxy(a, mid, "")
+}
+
+// presence: POST /api/decide/a/{id}/presence {"member", "present"}
+// (facilitators): tick a member present or not.
+func (s *Service) presence(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var in struct {
+		Member  string `json:"member"`
+		Present bool   `json:"present"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var ans changeAnswer
+	err := s.change(id, func(tx *bolt.Tx, a *bolt.Bucket, e *assemblyRoll) error {
+		var err error
+		ans.Revoked, err = checkIn(a, e, in.Member, in.Present)
+		return err
+	})
+	s.deskAnswer(w, r, id, in.Member, err, ans)
+}
+
+// deskAnswer answers a desk change with the quorum after it.
+func (s *Service) deskAnswer(w http.ResponseWriter, r *http.Request, id, mid string, err error, ans changeAnswer) {
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.desk(id, "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ans.Quorum = v.Quorum
+	for i := range v.Members {
+		if v.Members[i].ID == mid {
+			ans.Member = &v.Members[i]
+		}
+	}
+	page.JSON(w, http.StatusOK, ans)
+}
+
+// scan: POST /api/decide/a/{id}/scan {"token"} (facilitators): the desk
+// read a member's card (the link's QR code, or the address typed): the
+// member is checked in. A card whose owner has already bound their phone
+// still checks them in; a revoked one does not.
+func (s *Service) scan(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var in struct {
+		Token string `json:"token"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	token := in.Token
+	if i := strings.LastIndex(token, "/decide/m/"); i >= 0 {
+		token = token[i+len("/decide/m/"):]
+	}
+	token = strings.TrimSpace(strings.TrimSuffix(token, "/"))
+	var ans changeAnswer
+	var mid string
+	err := s.change(id, func(tx *bolt.Tx, a *bolt.Bucket, e *assemblyRoll) error {
+		l, m, err := lookupLink(tx, token)
+		if err != nil || l.Assembly != id {
+			return refuse(http.StatusNotFound, "unknown_card", "roll.err.unknownCard")
+		}
+		mid = m.ID
+		ans.Revoked, err = checkIn(a, e, m.ID, true)
+		return err
+	})
+	s.deskAnswer(w, r, id, mid, err, ans)
+}
+
+// proxy: POST /api/decide/a/{id}/proxies {"giver", "carrier"}
+// (facilitators): the giver gives their proxy to the carrier, replacing
+// any earlier one; an empty carrier withdraws it. The roll applies the
+// assembly's cap; the proxy counts while the carrier is present and the
+// giver absent.
+func (s *Service) proxy(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var in struct {
+		Giver   string `json:"giver"`
+		Carrier string `json:"carrier"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	err := s.change(id, func(tx *bolt.Tx, a *bolt.Bucket, e *assemblyRoll) error {
+		if e.roll == nil {
+			return refuse(http.StatusConflict, "roll_invalid", "roll.err.cannotCount", e.err.Error())
+		}
+		if _, ok := e.index[in.Giver]; !ok {
+			return errNotFound
+		}
+		if in.Carrier == "" {
+			if err := e.roll.WithdrawProxy(liquid.MemberID(in.Giver)); err != nil {
+				return liquidRefusal{err}
+			}
+			return setProxy(a, in.Giver, "")
+		}
+		if _, ok := e.index[in.Carrier]; !ok {
+			return errNotFound
+		}
+		if err := e.roll.GiveProxy(liquid.MemberID(in.Giver), liquid.MemberID(in.Carrier)); err != nil {
+			return liquidRefusal{err}
+		}
+		return setProxy(a, in.Giver, in.Carrier)
+	})
+	s.deskAnswer(w, r, id, in.Giver, err, changeAnswer{})
+}
+
+// quorumAPI: GET /api/decide/a/{id}/quorum (participants): the live
+// quorum, numbers only.
+func (s *Service) quorumAPI(w http.ResponseWriter, r *http.Request) {
+	e, err := s.entry(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := e.quorum()
+	e.mu.Unlock()
+	page.JSON(w, http.StatusOK, q)
+}
+
+// deskPage: GET /decide/a/{id}/desk (facilitators): the check-in desk,
+// drawn by desk.js from the desk's API.
+func (s *Service) deskPage(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	a, err := s.st.assembly(id)
+	if err != nil {
+		status, _, msg := s.explain(s.printer(r), err)
+		http.Error(w, msg, status)
+		return
+	}
+	p := s.printer(r)
+	s.render(w, r, http.StatusOK, "desk", struct {
+		Assembly Assembly
+		Strings  map[string]string
+	}{a, scriptStrings(p, deskScriptKeys)})
+}
