@@ -2,6 +2,7 @@ package decide
 
 import (
 	"encoding/json"
+	"errors"
 	"html/template"
 	"mime"
 	"net/http"
@@ -159,6 +160,8 @@ type assemblyPage struct {
 	// Votes is the votes part of the page, drawn by the votes part
 	// (votesFor).
 	Votes template.HTML
+	// Strings are the messages of the live quorum's script.
+	Strings map[string]string
 }
 
 // assemblyPage: GET /decide/a/{id}/. Facilitators see the roll's summary,
@@ -180,7 +183,7 @@ func (s *Service) assemblyPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := assemblyPage{Assembly: e.assembly, Facilitator: who.IsFacilitator(), Members: len(e.members), Quorum: e.quorum()}
-	if e.err != nil {
+	if e.err != nil && !errors.Is(e.err, errNoVoter) {
 		_, _, d.Problem = s.explain(s.printer(r), e.err)
 	}
 	e.mu.Unlock()
@@ -188,6 +191,7 @@ func (s *Service) assemblyPage(w http.ResponseWriter, r *http.Request) {
 		d.Member = &m
 	}
 	d.Votes = s.votesFor(r, id)
+	d.Strings = scriptStrings(s.printer(r), deskScriptKeys)
 	s.render(w, r, http.StatusOK, "assembly", d)
 }
 

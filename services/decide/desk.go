@@ -2,6 +2,7 @@ package decide
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -40,6 +41,9 @@ func (e *assemblyRoll) quorum() quorumView {
 	}
 	if rules.Quorum.Represented {
 		q.Counted = "represented"
+	}
+	if errors.Is(e.err, errNoVoter) {
+		return q
 	}
 	if e.roll == nil {
 		q.Problem = "roll_invalid"
@@ -174,7 +178,7 @@ type changeAnswer struct {
 // caller runs it inside change.
 func checkIn(a *bolt.Bucket, e *assemblyRoll, mid string, present bool) (*liquid.Proxy, error) {
 	if e.roll == nil {
-		return nil, refuse(http.StatusConflict, "roll_invalid", "roll.err.cannotCount", e.err.Error())
+		return nil, rollProblem(e.err)
 	}
 	if _, ok := e.index[mid]; !ok {
 		return nil, errNotFound
@@ -283,7 +287,7 @@ func (s *Service) proxy(w http.ResponseWriter, r *http.Request) {
 	}
 	err := s.change(id, func(tx *bolt.Tx, a *bolt.Bucket, e *assemblyRoll) error {
 		if e.roll == nil {
-			return refuse(http.StatusConflict, "roll_invalid", "roll.err.cannotCount", e.err.Error())
+			return rollProblem(e.err)
 		}
 		if _, ok := e.index[in.Giver]; !ok {
 			return errNotFound
@@ -303,6 +307,15 @@ func (s *Service) proxy(w http.ResponseWriter, r *http.Request) {
 		return setProxy(a, in.Giver, in.Carrier)
 	})
 	s.deskAnswer(w, r, id, in.Giver, err, changeAnswer{})
+}
+
+// rollProblem is the refusal of a change on a roll that cannot be
+// counted.
+func rollProblem(err error) error {
+	if errors.Is(err, errNoVoter) {
+		return err
+	}
+	return refuse(http.StatusConflict, "roll_invalid", "roll.err.cannotCount", err.Error())
 }
 
 // quorumAPI: GET /api/decide/a/{id}/quorum (participants): the live

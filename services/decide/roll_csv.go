@@ -100,8 +100,8 @@ func readRollCSV(data []byte) ([]csvMember, []lineError, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
@@ -111,6 +111,7 @@ func readRollCSV(data []byte) ([]csvMember, []lineError, error) {
 			}
 			continue
 		}
+		line, _ := r.FieldPos(0)
 		if blank(rec) {
 			continue // spreadsheets end with empty lines of separators
 		}

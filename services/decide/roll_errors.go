@@ -9,7 +9,11 @@ import (
 	"github.com/coopbox/coopbox/services/page"
 )
 
-var errLinkUsed = errors.New("link already used")
+var (
+	errLinkUsed = errors.New("link already used")
+	// errNoVoter: the roll has no member with a voting right yet.
+	errNoVoter = errors.New("no member with a voting right")
+)
 
 // userError is a refusal a person can act on: an HTTP status, a machine
 // code and a message key of messages_roll.json with its arguments.
@@ -38,6 +42,8 @@ func (s *Service) explain(p *locale.Printer, err error) (status int, code, msg s
 		return http.StatusNotFound, "not_found", p.T("roll.err.notFound")
 	case errors.Is(err, errLinkUsed):
 		return http.StatusGone, "link_used", p.T("roll.err.linkUsed")
+	case errors.Is(err, errNoVoter):
+		return http.StatusConflict, "no_voter", p.T("roll.err.noVoter")
 	case errors.Is(err, liquid.ErrProxyLimit):
 		return http.StatusConflict, "proxy_limit", p.T("roll.err.proxyLimit")
 	case errors.Is(err, liquid.ErrNoVotingRight):

@@ -1,6 +1,7 @@
 package decide
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 )
@@ -44,7 +45,7 @@ func (s *Service) rollPageWith(w http.ResponseWriter, r *http.Request, formErr e
 	d.Imported, _ = strconv.Atoi(r.URL.Query().Get("imported"))
 	if v.Quorum.Problem != "" {
 		if e, err := s.entry(id); err == nil {
-			if e.err != nil {
+			if e.err != nil && !errors.Is(e.err, errNoVoter) {
 				_, _, d.Problem = s.explain(p, e.err)
 			}
 			e.mu.Unlock()

@@ -116,7 +116,7 @@ func (s *Service) load(id string, e *assemblyRoll) error {
 		e.index[m.ID] = i
 	}
 	e.roll, e.err = buildRoll(d.assembly.Rules, d.members, d.present, d.proxies)
-	if e.err != nil {
+	if e.err != nil && !errors.Is(e.err, errNoVoter) {
 		s.opts.Log.Warn("roll cannot be counted", "assembly", id, "err", e.err)
 	}
 	e.loaded = true
@@ -126,8 +126,17 @@ func (s *Service) load(id string, e *assemblyRoll) error {
 // buildRoll makes a liquid.Roll of members with presence and proxies.
 func buildRoll(rules Rules, members []Member, present map[string]bool, proxies [][2]string) (*liquid.Roll, error) {
 	lm := make([]liquid.Member, len(members))
+	voters := 0
 	for i, m := range members {
 		lm[i] = m.liquid()
+		if m.Voting {
+			voters++
+		}
+	}
+	if voters == 0 && len(rules.Colleges) == 0 {
+		// liquid weighs no roll without a voter; a roll being typed in
+		// starts so, and is no error to show.
+		return nil, errNoVoter
 	}
 	r, err := liquid.NewRoll(lm, rules.liquid())
 	if err != nil {
