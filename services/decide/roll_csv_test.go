@@ -22,7 +22,7 @@ func TestReadRollCSV(t *testing.T) {
 	}
 	var got []string
 	for _, m := range ms {
-		got = append(got, m.Member.Name+"|"+m.Member.College+"|"+itoa64(m.Member.Weight)+"|"+yes(m.Member.Voting))
+		got = append(got, m.Member.Name+"|"+m.Member.College+"|"+rollItoa(m.Member.Weight)+"|"+yesNo(m.Member.Voting))
 	}
 	want := []string{"Éloïse Lœuvre|Salariés|1|y", "Zoé Martin|Usagers|2|y", "Emile Durand|Usagers|1|n",
 		"Bernard, Anne|Salariés|1|y", "Émile Zola|Usagers|3|y", "Agnès Petit|Salariés|1|y"}
@@ -40,7 +40,7 @@ func TestReadRollCSV(t *testing.T) {
 	}
 	var lines []string
 	for _, b := range bad {
-		lines = append(lines, itoa64(int64(b.Line))+":"+b.Key)
+		lines = append(lines, rollItoa(int64(b.Line))+":"+b.Key)
 	}
 	wantLines := []string{"3:roll.csv.noNameOnLine", "4:roll.csv.badWeight", "5:roll.csv.badVoting",
 		"6:roll.csv.duplicate", "8:roll.csv.unreadable"}
@@ -93,16 +93,16 @@ func TestReadRollCSV(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("nom\n")
 	for i := range maxRollMembers + 1 {
-		b.WriteString("m" + itoa64(int64(i)) + "\n")
+		b.WriteString("m" + rollItoa(int64(i)) + "\n")
 	}
 	if _, _, err := readRollCSV([]byte(b.String())); err == nil {
 		t.Errorf("a roll of %d members was accepted", maxRollMembers+1)
 	}
 }
 
-func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+func rollItoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-func yes(b bool) string {
+func yesNo(b bool) string {
 	if b {
 		return "y"
 	}

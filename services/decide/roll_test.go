@@ -21,12 +21,12 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// testService is decide on a real bbolt file behind a plain HTTP test
+// rollTS is decide on a real bbolt file behind a plain HTTP test
 // server. The box's session middleware is replaced by one that makes every
 // request a participant, a facilitator with X-Test-Role: facilitator, or
 // anonymous with X-Test-Role: anonymous; the middleware itself is tested
 // in package appliance.
-type testService struct {
+type rollTS struct {
 	*Service
 	t    *testing.T
 	db   *bolt.DB
@@ -34,13 +34,13 @@ type testService struct {
 	srv  *httptest.Server
 }
 
-func startService(t *testing.T, path string) *testService {
+func startRollService(t *testing.T, path string) *rollTS {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{Env: page.Env{DB: db, Log: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}})
+	s, err := New(Options{Env: page.Env{DB: db, Log: slog.New(slog.NewTextHandler(rollTestLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,12 +54,12 @@ func startService(t *testing.T, path string) *testService {
 		}
 		s.ServeHTTP(w, r.WithContext(person.NewContext(r.Context(), p)))
 	}))
-	ts := &testService{Service: s, t: t, db: db, path: path, srv: srv}
+	ts := &rollTS{Service: s, t: t, db: db, path: path, srv: srv}
 	t.Cleanup(ts.stop)
 	return ts
 }
 
-func (ts *testService) stop() {
+func (ts *rollTS) stop() {
 	if ts.srv == nil {
 		return
 	}
@@ -70,20 +70,20 @@ func (ts *testService) stop() {
 	ts.srv = nil
 }
 
-type testLog struct{ t *testing.T }
+type rollTestLog struct{ t *testing.T }
 
-func (l testLog) Write(p []byte) (int, error) {
+func (l rollTestLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
 
-// noRedirect is a client that shows redirections instead of following them.
-var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+// rollNoRedirect is a client that shows redirections instead of following them.
+var rollNoRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // do sends a request as role ("facilitator", "participant", "anonymous")
 // and returns the status and body. body is JSON unless it is a string
 // (sent as text/csv) or url.Values (a form).
-func (ts *testService) do(role, method, path string, body any, hdr ...string) (int, []byte, http.Header) {
+func (ts *rollTS) do(role, method, path string, body any, hdr ...string) (int, []byte, http.Header) {
 	ts.t.Helper()
 	var rd io.Reader
 	ctype := ""
@@ -105,7 +105,7 @@ func (ts *testService) do(role, method, path string, body any, hdr ...string) (i
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Add(hdr[i], hdr[i+1])
 	}
-	res, err := noRedirect.Do(req)
+	res, err := rollNoRedirect.Do(req)
 	if err != nil {
 		ts.t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func (ts *testService) do(role, method, path string, body any, hdr ...string) (i
 
 // must sends a request as a facilitator and decodes the answer into v,
 // failing unless the status is want.
-func (ts *testService) must(want int, method, path string, body, v any) {
+func (ts *rollTS) must(want int, method, path string, body, v any) {
 	ts.t.Helper()
 	status, out, _ := ts.do("facilitator", method, path, body)
 	if status != want {
@@ -129,14 +129,14 @@ func (ts *testService) must(want int, method, path string, body, v any) {
 	}
 }
 
-func (ts *testService) createAssembly(rules Rules) Assembly {
+func (ts *rollTS) createAssembly(rules Rules) Assembly {
 	ts.t.Helper()
 	var a Assembly
 	ts.must(http.StatusCreated, "POST", "/api/decide/assemblies", assemblyInput{Title: "AG 2026", Date: "14 mars", Rules: rules}, &a)
 	return a
 }
 
-func (ts *testService) importFile(id, file string) {
+func (ts *rollTS) importFile(id, file string) {
 	ts.t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -146,7 +146,7 @@ func (ts *testService) importFile(id, file string) {
 }
 
 // byName returns the desk's member ids by name.
-func (ts *testService) byName(id string) (map[string]string, deskView) {
+func (ts *rollTS) byName(id string) (map[string]string, deskView) {
 	ts.t.Helper()
 	var v deskView
 	ts.must(http.StatusOK, "GET", "/api/decide/a/"+id+"/desk", nil, &v)
@@ -157,7 +157,7 @@ func (ts *testService) byName(id string) (map[string]string, deskView) {
 	return out, v
 }
 
-func (ts *testService) present(id, mid string, present bool) changeAnswer {
+func (ts *rollTS) present(id, mid string, present bool) changeAnswer {
 	ts.t.Helper()
 	var ans changeAnswer
 	ts.must(http.StatusOK, "POST", "/api/decide/a/"+id+"/presence", map[string]any{"member": mid, "present": present}, &ans)
@@ -165,8 +165,8 @@ func (ts *testService) present(id, mid string, present bool) changeAnswer {
 }
 
 func quorumString(q quorumView) string {
-	return strings.Join([]string{"present " + itoa64(int64(q.Present)), "represented " + itoa64(int64(q.Represented)),
-		"required " + itoa64(q.Required), "met " + yes(q.Met)}, ", ")
+	return strings.Join([]string{"present " + rollItoa(int64(q.Present)), "represented " + rollItoa(int64(q.Represented)),
+		"required " + rollItoa(q.Required), "met " + yesNo(q.Met)}, ", ")
 }
 
 // nextQuorum reads the next "quorum" event of a live subscription.
@@ -191,7 +191,7 @@ func nextQuorum(t *testing.T, st *stream) quorumView {
 // change (and its event), and the same state after a restart.
 func TestRollImportDeskProxiesQuorum(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "decide.db")
-	ts := startService(t, path)
+	ts := startRollService(t, path)
 	// Quorum: half of the members with a voting right, present or
 	// represented.
 	a := ts.createAssembly(Rules{Quorum: Quorum{Num: 1, Den: 2, Of: "members", Represented: true}})
@@ -335,7 +335,7 @@ func TestRollImportDeskProxiesQuorum(t *testing.T) {
 
 	// A restart rebuilds the same roll from storage.
 	ts.stop()
-	ts2 := startService(t, path)
+	ts2 := startRollService(t, path)
 	var av assemblyView
 	ts2.must(http.StatusOK, "GET", "/api/decide/a/"+a.ID, nil, &av)
 	if got := quorumString(av.Quorum); got != wantState {
@@ -355,7 +355,7 @@ func TestRollImportDeskProxiesQuorum(t *testing.T) {
 // TestMemberLinks: a member link binds one browser, once; re-issuing it
 // revokes both the link and the browser bound through it.
 func TestMemberLinks(t *testing.T) {
-	ts := startService(t, filepath.Join(t.TempDir(), "decide.db"))
+	ts := startRollService(t, filepath.Join(t.TempDir(), "decide.db"))
 	a := ts.createAssembly(Rules{})
 	ts.importFile(a.ID, "testdata/roll_good.csv")
 	ids, _ := ts.byName(a.ID)
@@ -370,7 +370,7 @@ func TestMemberLinks(t *testing.T) {
 	// The token is stored as its hash only.
 	ts.db.View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			walkBucket(b, func(k, v []byte) {
+			rollWalk(b, func(k, v []byte) {
 				if bytes.Contains(k, []byte(token)) || bytes.Contains(v, []byte(token)) {
 					t.Errorf("the database holds the token itself (key %q)", k)
 				}
@@ -455,12 +455,12 @@ func TestMemberLinks(t *testing.T) {
 	}
 }
 
-func walkBucket(b *bolt.Bucket, fn func(k, v []byte)) {
+func rollWalk(b *bolt.Bucket, fn func(k, v []byte)) {
 	b.ForEach(func(k, v []byte) error {
 		fn(k, v)
 		if v == nil {
 			if sub := b.Bucket(k); sub != nil {
-				walkBucket(sub, fn)
+				rollWalk(sub, fn)
 			}
 		}
 		return nil
@@ -470,7 +470,7 @@ func walkBucket(b *bolt.Bucket, fn func(k, v []byte)) {
 // TestRollRights: participants and strangers are refused the facilitators'
 // routes, whatever a page showed.
 func TestRollRights(t *testing.T) {
-	ts := startService(t, filepath.Join(t.TempDir(), "decide.db"))
+	ts := startRollService(t, filepath.Join(t.TempDir(), "decide.db"))
 	a := ts.createAssembly(Rules{})
 	ts.importFile(a.ID, "testdata/roll_good.csv")
 	ids, _ := ts.byName(a.ID)
@@ -522,7 +522,7 @@ func TestRollRights(t *testing.T) {
 // TestRollForms: the pages' forms work without a script, and a refused
 // form comes back with its error.
 func TestRollForms(t *testing.T) {
-	ts := startService(t, filepath.Join(t.TempDir(), "decide.db"))
+	ts := startRollService(t, filepath.Join(t.TempDir(), "decide.db"))
 	status, _, hdr := ts.do("facilitator", "POST", "/api/decide/assemblies", url.Values{"title": {"AG"}, "maxProxies": {"1"}})
 	if status != http.StatusSeeOther {
 		t.Fatalf("create by form: %d", status)
@@ -561,7 +561,7 @@ func TestRollForms(t *testing.T) {
 	if status, out, _ := ts.do("facilitator", "GET", "/decide/a/"+id+"/roll", nil); status != http.StatusOK || !strings.Contains(string(out), "Alice") {
 		t.Errorf("roll page: %d", status)
 	}
-	status, out = postFile(t, ts, "/api/decide/roll-import?assembly="+id, "nom;collège\nCarol;A\nDan;Z\n")
+	status, out = rollPostFile(t, ts, "/api/decide/roll-import?assembly="+id, "nom;collège\nCarol;A\nDan;Z\n")
 	if status != http.StatusUnprocessableEntity || !strings.Contains(string(out), "Dan") || !strings.Contains(string(out), "<td>3</td>") {
 		t.Errorf("import by form with an unknown college on line 3: %d", status)
 	}
@@ -584,7 +584,7 @@ func TestRollForms(t *testing.T) {
 	}
 }
 
-func postFile(t *testing.T, ts *testService, path, content string) (int, []byte) {
+func rollPostFile(t *testing.T, ts *rollTS, path, content string) (int, []byte) {
 	t.Helper()
 	var body bytes.Buffer
 	boundary := "xXxroll"
@@ -592,7 +592,7 @@ func postFile(t *testing.T, ts *testService, path, content string) (int, []byte)
 	req, _ := http.NewRequest("POST", ts.srv.URL+path, &body)
 	req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
 	req.Header.Set("X-Test-Role", "facilitator")
-	res, err := noRedirect.Do(req)
+	res, err := rollNoRedirect.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ function runDesk(root) {
     if (!m.voting) parts.push(T.noVote);
     parts.push(m.present ? T.present : T.absent);
     if (m.proxyTo) parts.push(fill(m.counts ? T.proxyCounts : T.proxyWaits, { name: nameOf(m.proxyTo) }));
-    if (m.carrying?.length) parts.push(fill(T.carrying, { names: m.carrying.map(nameOf).join(", ") }));
+    if (m.carrying?.length) parts.push(fill(T.carrying, { names: m.carrying.map(nameOf).join(" ; ") }));
     return parts.join(" · ");
   }
 
