@@ -134,12 +134,10 @@ func (s *Service) desk(id, q string) (deskView, error) {
 		return deskView{}, err
 	}
 	defer e.mu.Unlock()
-	ms := append([]Member(nil), e.members...)
-	sortMembers(ms)
 	fq := fold(q)
 	v := deskView{Quorum: e.quorum(), MaxProxies: e.assembly.Rules.proxyCap(), Members: []deskMember{}}
-	for _, m := range ms {
-		key := fold(m.Name)
+	for _, i := range e.sorted {
+		m, key := e.members[i], e.keys[i]
 		if fq != "" && !matches(key, fq) {
 			continue
 		}

@@ -1,6 +1,7 @@
 package decide
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"unicode"
@@ -56,27 +57,39 @@ func matches(foldedName, foldedQuery string) bool {
 }
 
 // sortMembers sorts members by name in French collation order (accents
-// second, case third: "Émile" between "Eliott" and "Enzo", not after "Zoé"
-// as bytes would put it), then by college, then by id for a stable order.
+// second, case third: "Émile" among the E's, not after "Zoé" as bytes
+// would put it), then by college, then by id for a stable order.
 func sortMembers(ms []Member) {
-	c := collate.New(language.French)
-	var buf collate.Buffer
-	keys := make(map[string][]byte, len(ms))
-	for _, m := range ms {
-		keys[m.ID] = slices.Clone(c.KeyFromString(&buf, m.Name))
-		buf.Reset()
+	order, _ := collationOrder(ms)
+	sorted := make([]Member, len(ms))
+	for k, i := range order {
+		sorted[k] = ms[i]
 	}
-	slices.SortStableFunc(ms, func(a, b Member) int {
-		if n := compareBytes(keys[a.ID], keys[b.ID]); n != 0 {
-			return n
-		}
-		if n := c.CompareString(a.College, b.College); n != 0 {
-			return n
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	copy(ms, sorted)
 }
 
-func compareBytes(a, b []byte) int {
-	return strings.Compare(string(a), string(b))
+// collationOrder returns the indices of ms in sortMembers's order, and
+// every member's folded name.
+func collationOrder(ms []Member) (order []int, keys []string) {
+	c := collate.New(language.French)
+	var buf collate.Buffer
+	sortKeys := make([][]byte, len(ms))
+	keys = make([]string, len(ms))
+	order = make([]int, len(ms))
+	for i, m := range ms {
+		sortKeys[i] = slices.Clone(c.KeyFromString(&buf, m.Name))
+		buf.Reset()
+		keys[i] = fold(m.Name)
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		if n := bytes.Compare(sortKeys[a], sortKeys[b]); n != 0 {
+			return n
+		}
+		if n := c.CompareString(ms[a].College, ms[b].College); n != 0 {
+			return n
+		}
+		return strings.Compare(ms[a].ID, ms[b].ID)
+	})
+	return order, keys
 }

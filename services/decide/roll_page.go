@@ -17,7 +17,14 @@ type rollPageData struct {
 	Problem    string // why the roll cannot be counted
 	Report     *importReport
 	Imported   int
+	Query      string
+	Total      int // members on the roll
+	More       int // matching members not drawn
 }
+
+// rollPageMax is how many members the roll page draws; a search finds the
+// others (the desk's search, on the server).
+const rollPageMax = 200
 
 // rollPage: GET /decide/a/{id}/roll (facilitators): the rules, the roll
 // with its forms (add, edit, remove) and the CSV import.
@@ -28,7 +35,8 @@ func (s *Service) rollPage(w http.ResponseWriter, r *http.Request) { s.rollPageW
 func (s *Service) rollPageWith(w http.ResponseWriter, r *http.Request, formErr error, rep *importReport) {
 	id := r.PathValue("id")
 	p := s.printer(r)
-	v, err := s.desk(id, "")
+	q := r.URL.Query().Get("q")
+	v, err := s.desk(id, q)
 	if err != nil {
 		status, _, msg := s.explain(p, err)
 		http.Error(w, msg, status)
@@ -42,6 +50,11 @@ func (s *Service) rollPageWith(w http.ResponseWriter, r *http.Request, formErr e
 	}
 	d := rollPageData{Assembly: a, Members: v.Members, Quorum: v.Quorum, MaxProxies: a.Rules.proxyCap(),
 		Colleges: collegesText(a.Rules.Colleges), Report: rep}
+	d.Query, d.Total = q, v.Quorum.Members
+	if len(d.Members) > rollPageMax {
+		d.More = len(d.Members) - rollPageMax
+		d.Members = d.Members[:rollPageMax]
+	}
 	d.Imported, _ = strconv.Atoi(r.URL.Query().Get("imported"))
 	if v.Quorum.Problem != "" {
 		if e, err := s.entry(id); err == nil {

@@ -68,6 +68,11 @@ type assemblyRoll struct {
 	assembly Assembly
 	members  []Member // in storage order
 	index    map[string]int
+	// sorted holds the members' indices in French collation order and
+	// keys their folded names: computed once per load, as the desk asks
+	// for both at every change.
+	sorted []int
+	keys   []string
 	// roll is nil when the roll cannot be counted: err says why (a college
 	// with no voting member, weights too large); the desk shows it.
 	roll *liquid.Roll
@@ -115,6 +120,7 @@ func (s *Service) load(id string, e *assemblyRoll) error {
 	for i, m := range d.members {
 		e.index[m.ID] = i
 	}
+	e.sorted, e.keys = collationOrder(d.members)
 	e.roll, e.err = buildRoll(d.assembly.Rules, d.members, d.present, d.proxies)
 	if e.err != nil && !errors.Is(e.err, errNoVoter) {
 		s.opts.Log.Warn("roll cannot be counted", "assembly", id, "err", e.err)

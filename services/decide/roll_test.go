@@ -28,13 +28,13 @@ import (
 // in package appliance.
 type rollTS struct {
 	*Service
-	t    *testing.T
+	t    testing.TB
 	db   *bolt.DB
 	path string
 	srv  *httptest.Server
 }
 
-func startRollService(t *testing.T, path string) *rollTS {
+func startRollService(t testing.TB, path string) *rollTS {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
@@ -70,7 +70,7 @@ func (ts *rollTS) stop() {
 	ts.srv = nil
 }
 
-type rollTestLog struct{ t *testing.T }
+type rollTestLog struct{ t testing.TB }
 
 func (l rollTestLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(p)))
@@ -170,7 +170,7 @@ func quorumString(q quorumView) string {
 }
 
 // nextQuorum reads the next "quorum" event of a live subscription.
-func nextQuorum(t *testing.T, st *stream) quorumView {
+func nextQuorum(t testing.TB, st *stream) quorumView {
 	t.Helper()
 	select {
 	case e := <-st.events:
@@ -611,5 +611,69 @@ func TestFold(t *testing.T) {
 		if got := fold(in); got != want {
 			t.Errorf("fold(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestDeskConcurrent: four desks tick and give proxies at once through
+// HTTP; afterwards the live quorum equals a recount, and a restart rebuilds
+// the same presence and proxies from storage.
+func TestDeskConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "decide.db")
+	ts := startRollService(t, path)
+	a := ts.createAssembly(Rules{MaxProxies: 3, Quorum: Quorum{Num: 1, Den: 3, Of: "members", Represented: true}})
+	var csv strings.Builder
+	csv.WriteString("nom\n")
+	for i := range 60 {
+		csv.WriteString("Membre " + rollItoa(int64(i)) + "\n")
+	}
+	ts.must(http.StatusOK, "POST", "/api/decide/roll-import?assembly="+a.ID, csv.String(), nil)
+	_, v := ts.byName(a.ID)
+	ids := make([]string, len(v.Members))
+	for i, m := range v.Members {
+		ids[i] = m.ID
+	}
+	done := make(chan struct{})
+	for d := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for k := range 40 {
+				i := (d*41 + k*7) % len(ids)
+				j := (i + 1 + k%5) % len(ids)
+				if k%3 == 0 {
+					ts.do("facilitator", "POST", "/api/decide/a/"+a.ID+"/proxies", map[string]string{"giver": ids[i], "carrier": ids[j]})
+				} else {
+					ts.do("facilitator", "POST", "/api/decide/a/"+a.ID+"/presence", map[string]any{"member": ids[i], "present": k%4 != 1})
+				}
+			}
+		}()
+	}
+	for range 4 {
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			t.Fatal("the desks did not finish within a minute")
+		}
+	}
+	var live liquid.QuorumStatus
+	ts.withRoll(a.ID, func(r *liquid.Roll) error {
+		live = r.Quorum()
+		if rc := r.Recount(); rc != live {
+			t.Errorf("live quorum %+v, recount %+v", live, rc)
+		}
+		return nil
+	})
+	t.Logf("after the run: %d present, %d present or represented", live.Present, live.Represented)
+	_, before := ts.byName(a.ID)
+	ts.stop()
+	ts2 := startRollService(t, path)
+	_, after := ts2.byName(a.ID)
+	for i := range before.Members {
+		b, f := before.Members[i], after.Members[i]
+		if b.Present != f.Present || b.ProxyTo != f.ProxyTo || b.Counts != f.Counts {
+			t.Errorf("%s before a restart %+v, after %+v", b.Name, b, f)
+		}
+	}
+	if quorumString(before.Quorum) != quorumString(after.Quorum) {
+		t.Errorf("quorum before a restart %s, after %s", quorumString(before.Quorum), quorumString(after.Quorum))
 	}
 }

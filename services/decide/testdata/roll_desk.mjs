@@ -63,7 +63,7 @@ try {
   // 2. A broken roll: every refused line listed, nothing imported.
   await F.getByLabel("Fichier CSV du registre").setInputFiles({ name: "registre.csv", mimeType: "text/csv", buffer: Buffer.from(brokenRoll) });
   await F.getByRole("button", { name: "Importer", exact: true }).click();
-  await F.getByRole("heading", { name: "1 lignes refusées" }).waitFor();
+  await F.getByRole("heading", { name: "Lignes refusées : 1" }).waitFor();
   assert.match(await F.locator(".report").innerText(), /3\s+poids « zero »/);
   assert.equal(await F.getByRole("heading", { name: "Membres (0)" }).count(), 1, "nothing imported");
   ok("a roll with a broken line is refused line by line, nothing imported");
@@ -71,7 +71,7 @@ try {
   // 3. The good roll (';', BOM, CRLF, French headers).
   await F.getByLabel("Fichier CSV du registre").setInputFiles({ name: "registre.csv", mimeType: "text/csv", buffer: Buffer.from(goodRoll) });
   await F.getByRole("button", { name: "Importer", exact: true }).click();
-  await F.getByText("6 membres importés.").waitFor();
+  await F.getByText("Membres importés : 6.").waitFor();
   await F.getByRole("heading", { name: "Membres (6)" }).waitFor();
   await noHorizontalScroll(F, "roll page on a phone");
   ok("the spreadsheet's roll is imported: 6 members");
@@ -98,7 +98,7 @@ try {
   const search = F.getByLabel("Chercher un membre");
   await search.pressSequentially("eloi", { delay: 30 });
   await F.waitForFunction(() => document.querySelectorAll(".desk-item").length === 1);
-  await F.getByText("1 membres affichés.").waitFor();
+  await F.getByText("Membres affichés : 1.").waitFor();
   await F.getByLabel("Éloïse Lœuvre").check();
   await F.getByText("Éloïse Lœuvre : présent·e.").waitFor();
   await waitQuorum(F, /Présents : 1 sur 5/, "after Éloïse");
