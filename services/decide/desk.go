@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/coopbox/coopbox/services/decide/liquid"
@@ -164,12 +165,34 @@ func (s *Service) desk(id, q string) (deskView, error) {
 	return v, nil
 }
 
-// changeAnswer is what a change at the desk answers: the new quorum, and
-// the proxy a check-in revoked, if any.
+// changeAnswer is what a change at the desk answers: the new quorum, the
+// member changed, every member whose line changed with it (the carriers
+// and givers of their proxies, before and after), and the proxy a
+// check-in revoked, if any. The desk updates these lines instead of
+// reloading the whole roll.
 type changeAnswer struct {
 	Quorum  quorumView    `json:"quorum"`
 	Member  *deskMember   `json:"member,omitempty"`
+	Members []deskMember  `json:"members"`
 	Revoked *liquid.Proxy `json:"revoked,omitempty"`
+
+	touched []string
+}
+
+// touch notes the members whose desk line a change of mid may change: mid,
+// the carrier of their proxy and the givers of those they carry. Called
+// before the change and, by deskAnswer, after it.
+func (ans *changeAnswer) touch(r *liquid.Roll, mid string) {
+	ans.touched = append(ans.touched, mid)
+	if r == nil {
+		return
+	}
+	if c, ok := r.ProxyOf(liquid.MemberID(mid)); ok {
+		ans.touched = append(ans.touched, string(c))
+	}
+	for _, g := range r.Carrying(liquid.MemberID(mid)) {
+		ans.touched = append(ans.touched, string(g))
+	}
 }
 
 // checkIn moves member mid in or out, in the store then in the roll; the
@@ -210,14 +233,16 @@ func (s *Service) presence(w http.ResponseWriter, r *http.Request) {
 	var ans changeAnswer
 	err := s.change(id, func(tx *bolt.Tx, a *bolt.Bucket, e *assemblyRoll) error {
 		var err error
+		ans.touch(e.roll, in.Member)
 		ans.Revoked, err = checkIn(a, e, in.Member, in.Present)
 		return err
 	})
-	s.deskAnswer(w, r, id, in.Member, err, ans)
+	s.deskAnswer(w, r, id, in.Member, err, &ans)
 }
 
-// deskAnswer answers a desk change with the quorum after it.
-func (s *Service) deskAnswer(w http.ResponseWriter, r *http.Request, id, mid string, err error, ans changeAnswer) {
+// deskAnswer answers a desk change with the quorum after it and the lines
+// it changed.
+func (s *Service) deskAnswer(w http.ResponseWriter, r *http.Request, id, mid string, err error, ans *changeAnswer) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -229,8 +254,15 @@ func (s *Service) deskAnswer(w http.ResponseWriter, r *http.Request, id, mid str
 	}
 	ans.Quorum = v.Quorum
 	for i := range v.Members {
-		if v.Members[i].ID == mid {
-			ans.Member = &v.Members[i]
+		if m := &v.Members[i]; m.ID == mid {
+			ans.Member = m
+			ans.touched = append(append(ans.touched, m.ProxyTo), m.Carrying...)
+		}
+	}
+	ans.Members = []deskMember{}
+	for _, m := range v.Members {
+		if slices.Contains(ans.touched, m.ID) {
+			ans.Members = append(ans.Members, m)
 		}
 	}
 	page.JSON(w, http.StatusOK, ans)
@@ -262,10 +294,11 @@ func (s *Service) scan(w http.ResponseWriter, r *http.Request) {
 			return refuse(http.StatusNotFound, "unknown_card", "roll.err.unknownCard")
 		}
 		mid = m.ID
+		ans.touch(e.roll, mid)
 		ans.Revoked, err = checkIn(a, e, m.ID, true)
 		return err
 	})
-	s.deskAnswer(w, r, id, mid, err, ans)
+	s.deskAnswer(w, r, id, mid, err, &ans)
 }
 
 // proxy: POST /api/decide/a/{id}/proxies {"giver", "carrier"}
@@ -283,6 +316,7 @@ func (s *Service) proxy(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	var ans changeAnswer
 	err := s.change(id, func(tx *bolt.Tx, a *bolt.Bucket, e *assemblyRoll) error {
 		if e.roll == nil {
 			return rollProblem(e.err)
@@ -290,6 +324,7 @@ func (s *Service) proxy(w http.ResponseWriter, r *http.Request) {
 		if _, ok := e.index[in.Giver]; !ok {
 			return errNotFound
 		}
+		ans.touch(e.roll, in.Giver)
 		if in.Carrier == "" {
 			if err := e.roll.WithdrawProxy(liquid.MemberID(in.Giver)); err != nil {
 				return liquidRefusal{err}
@@ -304,7 +339,7 @@ func (s *Service) proxy(w http.ResponseWriter, r *http.Request) {
 		}
 		return setProxy(a, in.Giver, in.Carrier)
 	})
-	s.deskAnswer(w, r, id, in.Giver, err, changeAnswer{})
+	s.deskAnswer(w, r, id, in.Giver, err, &ans)
 }
 
 // rollProblem is the refusal of a change on a roll that cannot be

@@ -313,6 +313,14 @@ func TestRollImportDeskProxiesQuorum(t *testing.T) {
 	if ans.Revoked == nil || string(ans.Revoked.Carrier) != zoe || ans.Quorum.Present != 3 || ans.Quorum.Represented != 4 {
 		t.Errorf("Anne's arrival: %+v", ans)
 	}
+	// The answer carries the lines that changed: Anne's and Zoé's.
+	lines := map[string]deskMember{}
+	for _, m := range ans.Members {
+		lines[m.ID] = m
+	}
+	if len(lines) != 2 || !lines[anne].Present || lines[anne].ProxyTo != "" || !slices.Equal(lines[zoe].Carrying, []string{agnes}) {
+		t.Errorf("lines changed by Anne's arrival: %+v", ans.Members)
+	}
 	wantState := quorumString(ans.Quorum)
 
 	// The roll as the votes part sees it.

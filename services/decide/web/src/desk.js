@@ -62,6 +62,18 @@ function runDesk(root) {
   const say = (text) => { message.textContent = text; };
   const nameOf = (mid) => byId.get(mid)?.name ?? "?";
 
+  // apply takes a change's answer: the new quorum and the lines changed.
+  function apply(ans) {
+    for (const m of ans.members ?? []) {
+      const i = state.members.findIndex((x) => x.id === m.id);
+      if (i >= 0) state.members[i] = m;
+      byId.set(m.id, m);
+    }
+    state.quorum = ans.quorum;
+    drawQuorum(quorumEl, ans.quorum, T);
+    render();
+  }
+
   async function load() {
     const v = await call("GET", `${api}/desk`);
     state = v;
@@ -117,7 +129,7 @@ function runDesk(root) {
       const ans = await call("POST", `${api}/presence`, { member: m.id, present: tick.checked });
       say(fill(tick.checked ? T.checkedIn : T.checkedOut, { name: m.name }) +
         (ans.revoked ? " " + fill(T.revoked, { name: m.name, carrier: nameOf(ans.revoked.Carrier) }) : ""));
-      await load();
+      apply(ans);
     } catch (e) {
       tick.checked = !tick.checked;
       say(fill(T.error, { error: e.message }));
@@ -162,10 +174,10 @@ function runDesk(root) {
     form.append(row);
     async function send(carrier) {
       try {
-        await call("POST", `${api}/proxies`, { giver: m.id, carrier });
+        const ans = await call("POST", `${api}/proxies`, { giver: m.id, carrier });
         closeDialog();
         say(carrier ? fill(T.proxyGiven, { giver: m.name, carrier: nameOf(carrier) }) : fill(T.proxyWithdrawn, { name: m.name }));
-        await load();
+        apply(ans);
       } catch (e) {
         err.hidden = false;
         err.textContent = fill(T.error, { error: e.message });
@@ -207,7 +219,7 @@ function runDesk(root) {
     try {
       const ans = await call("POST", `${api}/scan`, { token: code });
       say(`${T.scanned} ${fill(T.checkedIn, { name: ans.member?.name ?? "" })}`);
-      await load();
+      apply(ans);
     } catch (e) {
       say(fill(T.error, { error: e.message }));
     }
