@@ -124,7 +124,7 @@ func TestDeskBrowser(t *testing.T) {
 	}
 	slices.Sort(present)
 	slices.Sort(proxies)
-	if want := []string{"Zoé Martin", "Éloïse Lœuvre"}; !slices.Equal(present, want) {
+	if want := []string{"Zoé Martin", "Éloïse Lœuvre", "Émile Zola"}; !slices.Equal(present, want) {
 		t.Errorf("stored presence %q, want %q", present, want)
 	}
 	if want := []string{"Agnès Petit → Zoé Martin", "Bernard, Anne → Zoé Martin"}; !slices.Equal(proxies, want) {

@@ -8,6 +8,11 @@
 // desk and live on a second screen. Prints "RESULT {assembly}" for the Go
 // test to compare with the database; exits non-zero on the first failure.
 import assert from "node:assert/strict";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import jsQR from "jsqr";
 import { launch, ok, axe, noHorizontalScroll } from "../../page/testdata/browser.mjs";
 
 const base = process.argv[2];
@@ -160,14 +165,85 @@ try {
   await checker.goto(`${base}/decide/a/${assembly}/desk`);
   await checker.locator(".desk-item").first().waitFor();
   await axe(checker, "desk page");
-  await checker.getByRole("button", { name: "Lien Zoé Martin" }).click();
+  await checker.getByLabel("Chercher un membre").fill("zola");
+  await checker.getByRole("button", { name: "Lien Émile Zola" }).click();
   await checker.locator("#desk-dialog").getByRole("button", { name: "Lien", exact: true }).click();
   await checker.locator("#desk-dialog svg.qr").waitFor();
   await axe(checker, "desk page showing a member's link full screen");
+
+  // 10. The QR code drawn by the box decodes to the link shown beside it;
+  // a camera that films it checks Émile Zola in at the desk.
+  const url = await checker.locator("#desk-dialog .link-url").innerText();
+  const frame = await checker.evaluate(async () => {
+    const svg = document.querySelector("#desk-dialog svg.qr");
+    const img = new Image();
+    img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(new XMLSerializer().serializeToString(svg));
+    await img.decode();
+    const c = document.createElement("canvas");
+    c.width = 640;
+    c.height = 480;
+    const ctx = c.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, 640, 480);
+    ctx.drawImage(img, 160, 80, 320, 320);
+    return Array.from(ctx.getImageData(0, 0, 640, 480).data);
+  });
+  const rgba = Uint8ClampedArray.from(frame);
+  assert.equal(jsQR(rgba, 640, 480)?.data, url, "the QR code decodes to the link");
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/decide\/m\/[\w-]{22}$/);
+  await checker.keyboard.press("Escape");
+  ok("a member's link is shown full screen; its QR code decodes to the link");
+
+  // Chromium's fake camera plays a Y4M file: two frames of that image.
+  const y4m = join(mkdtempSync(join(tmpdir(), "desk-")), "card.y4m");
+  const W = 640, H = 480, Y = Buffer.alloc(W * H), UV = Buffer.alloc(W * H / 2, 128);
+  for (let i = 0; i < W * H; i++) Y[i] = Math.round(0.299 * rgba[4 * i] + 0.587 * rgba[4 * i + 1] + 0.114 * rgba[4 * i + 2]);
+  const fr = Buffer.concat([Buffer.from("FRAME\n"), Y, UV]);
+  writeFileSync(y4m, Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`), fr, fr]));
+  const cam = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${y4m}`],
+  });
+  try {
+    const ctx = await cam.newContext({ ...phone });
+    await ctx.grantPermissions(["camera"], { origin: base });
+    await ctx.addCookies([{ name: "testperson", value: encodeURIComponent(["p-cam", "Camille", "#1a5fb4", "facilitator"].join("|")), url: base }]);
+    const D = await ctx.newPage();
+    allPages.push(D);
+    D.errors = [];
+    D.outside = [];
+    D.on("pageerror", (e) => D.errors.push(`camera desk: ${e}`));
+    D.on("request", (r) => { if (!r.url().startsWith(base) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) D.outside.push(r.url()); });
+    await D.goto(`${base}/decide/a/${assembly}/desk`);
+    await D.locator(".desk-item").first().waitFor();
+    await D.getByRole("button", { name: "Scanner une carte" }).click();
+    await D.getByText("Carte lue. Émile Zola : présent·e.").waitFor({ timeout: 15000 });
+    await waitQuorum(D, /Présents : 3 sur 5/, "after the scan");
+    assert.equal(await D.locator("#scan-video").isHidden(), true, "the camera stops once a card is read");
+  } finally {
+    await cam.close();
+  }
+  ok("the desk's camera reads the card: Émile Zola checked in, camera stopped");
   for (const p of ["/decide/", `/decide/a/${assembly}/`, `/decide/a/${assembly}/roll`, `/decide/a/${assembly}/cards`]) {
     await checker.goto(base + p);
     await axe(checker, p);
   }
+
+  // 11. Member cards: the members without a link (Émile Zola has one now), ten
+  // to an A4 sheet of 105 × 59.4 mm cards when printed.
+  await F.goto(`${base}/decide/a/${assembly}/cards`);
+  await F.getByRole("button", { name: "Préparer les cartes" }).click();
+  await F.getByText("Cartes prêtes à imprimer : 5.").waitFor();
+  assert.equal(await F.locator("article.member-card svg.qr").count(), 5);
+  await F.emulateMedia({ media: "print" });
+  const card = await F.locator("article.member-card").first().boundingBox();
+  const mm = 96 / 25.4;
+  assert.ok(Math.abs(card.width - 105 * mm) < 2 && Math.abs(card.height - 59.4 * mm) < 2,
+    `a printed card is ${card.width}×${card.height} px, want 105×59.4 mm`);
+  if (shots) await F.screenshot({ path: `${shots}/cards-print.png`, fullPage: true });
+  ok("member cards: 5 QR codes drawn by the box, 105 × 59.4 mm when printed");
 
   // The refused import (422) and the refused proxy (409) are expected.
   const errors = allPages.flatMap((p) => p.errors)
