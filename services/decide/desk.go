@@ -195,8 +195,10 @@ func (ans *changeAnswer) touch(r *liquid.Roll, mid string) {
 	}
 }
 
-// checkIn moves member mid in or out, in the store then in the roll; the
-// caller runs it inside change.
+// checkIn stores member mid in or out and, once committed, moves them in
+// the roll; the caller runs it inside change. Checking in a member who gave
+// a proxy revokes it (liquid.Roll.CheckIn: arriving takes one's vote
+// back): the proxy is deleted in the same transaction and returned.
 func checkIn(a *bolt.Bucket, e *assemblyRoll, mid string, present bool) (*liquid.Proxy, error) {
 	if e.roll == nil {
 		return nil, rollProblem(e.err)
@@ -204,18 +206,26 @@ func checkIn(a *bolt.Bucket, e *assemblyRoll, mid string, present bool) (*liquid
 	if _, ok := e.index[mid]; !ok {
 		return nil, errNotFound
 	}
+	id := liquid.MemberID(mid)
 	if err := setPresent(a, mid, present); err != nil {
 		return nil, err
 	}
 	if !present {
-		return nil, e.roll.CheckOut(liquid.MemberID(mid))
+		e.then(func() error { return e.roll.CheckOut(id) })
+		return nil, nil
 	}
-	revoked, err := e.roll.CheckIn(liquid.MemberID(mid))
-	if err != nil || revoked.Giver == "" {
-		return nil, err
+	var revoked *liquid.Proxy
+	if c, ok := e.roll.ProxyOf(id); ok && !e.roll.Present(id) {
+		revoked = &liquid.Proxy{Giver: id, Carrier: c}
+		if err := setProxy(a, mid, ""); err != nil {
+			return nil, err
+		}
 	}
-	// Arriving takes one's vote back (liquid.Roll.CheckIn): the proxy goes.
-	return &revoked, setProxy(a, mid, "")
+	e.then(func() error {
+		_, err := e.roll.CheckIn(id)
+		return err
+	})
+	return revoked, nil
 }
 
 // presence: POST /api/decide/a/{id}/presence {"member", "present"}
@@ -325,18 +335,23 @@ func (s *Service) proxy(w http.ResponseWriter, r *http.Request) {
 			return errNotFound
 		}
 		ans.touch(e.roll, in.Giver)
+		giver, carrier := liquid.MemberID(in.Giver), liquid.MemberID(in.Carrier)
 		if in.Carrier == "" {
-			if err := e.roll.WithdrawProxy(liquid.MemberID(in.Giver)); err != nil {
-				return liquidRefusal{err}
-			}
+			e.then(func() error { return e.roll.WithdrawProxy(giver) })
 			return setProxy(a, in.Giver, "")
 		}
 		if _, ok := e.index[in.Carrier]; !ok {
 			return errNotFound
 		}
-		if err := e.roll.GiveProxy(liquid.MemberID(in.Giver), liquid.MemberID(in.Carrier)); err != nil {
-			return liquidRefusal{err}
+		// The roll's rules (the cap, voting rights) decide, on a copy.
+		trial, err := e.trial()
+		if err != nil {
+			return err
 		}
+		if err := trial.GiveProxy(giver, carrier); err != nil {
+			return err
+		}
+		e.then(func() error { return e.roll.GiveProxy(giver, carrier) })
 		return setProxy(a, in.Giver, in.Carrier)
 	})
 	s.deskAnswer(w, r, id, in.Giver, err, &ans)

@@ -49,3 +49,21 @@ func BenchmarkDeskState(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkProxyTrial: the copy of a 5,000-member roll on which a proxy is
+// tried before it is stored.
+func BenchmarkProxyTrial(b *testing.B) {
+	ts := startRollService(b, filepath.Join(b.TempDir(), "decide.db"))
+	a := ts.createAssembly(Rules{})
+	ts.must(http.StatusOK, "POST", "/api/decide/roll-import?assembly="+a.ID, rollCSV5000(), nil)
+	e, err := ts.entry(a.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.mu.Unlock()
+	for b.Loop() {
+		if _, err := e.trial(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

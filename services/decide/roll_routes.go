@@ -80,6 +80,8 @@ type assemblyRoll struct {
 	// rev counts the committed changes since loading; the desk refetches
 	// when a "quorum" event carries a newer one.
 	rev uint64
+	// pending is what the change in progress applies once committed.
+	pending []func() error
 }
 
 // entry returns the assembly's roll, locked and loaded; the caller
@@ -167,18 +169,22 @@ func buildRoll(rules Rules, members []Member, present map[string]bool, proxies [
 // Called after a change of members or rules, and after a failed commit.
 func (e *assemblyRoll) forget() { e.loaded = false }
 
-// change runs a change of assembly id's roll: under the assembly's lock,
-// fn writes the store in a bbolt transaction and applies the same change
-// to the in-memory roll; an error from either rolls the transaction back.
-// Nobody sees the in-memory change before the commit, as every reader
-// takes the same lock; if the commit itself fails the roll is reloaded
-// from storage. After a commit the new quorum is published.
+// change runs a change of assembly id's roll under the assembly's lock:
+// fn checks the change against the roll as it is, writes the store in a
+// bbolt transaction, and registers with e.then what the in-memory roll
+// must do once the transaction is committed; a change of members or rules
+// calls e.forget instead, and the roll is rebuilt from storage after the
+// commit. An error from fn rolls the transaction back and the roll in
+// memory is untouched. So the store always leads: nothing is applied in
+// memory, nor published, before it is committed. After a commit the new
+// quorum is published ("quorum" event).
 func (s *Service) change(id string, fn func(tx *bolt.Tx, a *bolt.Bucket, e *assemblyRoll) error) error {
 	e, err := s.entry(id)
 	if err != nil {
 		return err
 	}
 	defer e.mu.Unlock()
+	e.pending = e.pending[:0]
 	err = s.st.db.Update(func(tx *bolt.Tx) error {
 		a, _ := assemblyBucket(tx, id, false)
 		if a == nil {
@@ -187,14 +193,18 @@ func (s *Service) change(id string, fn func(tx *bolt.Tx, a *bolt.Bucket, e *asse
 		return fn(tx, a, e)
 	})
 	if err != nil {
-		var le liquidRefusal
-		var ue *userError
-		if !errors.As(err, &le) && !errors.As(err, &ue) {
-			// The roll may hold a change the store does not.
-			e.forget()
-		}
+		e.pending = e.pending[:0]
 		return err
 	}
+	for _, apply := range e.pending {
+		if err := apply(); err != nil {
+			// The roll refused what its copy accepted: it cannot hold the
+			// store's state, so the store is read again.
+			s.opts.Log.Error("roll change after commit", "assembly", id, "err", err)
+			e.forget()
+		}
+	}
+	e.pending = e.pending[:0]
 	e.rev++
 	if !e.loaded {
 		if err := s.load(id, e); err != nil {
@@ -205,12 +215,25 @@ func (s *Service) change(id string, fn func(tx *bolt.Tx, a *bolt.Bucket, e *asse
 	return nil
 }
 
-// liquidRefusal wraps an error the liquid.Roll returned before changing
-// anything: the roll in memory is still the stored one.
-type liquidRefusal struct{ err error }
+// then registers what the in-memory roll does once the change in progress
+// is committed.
+func (e *assemblyRoll) then(apply func() error) { e.pending = append(e.pending, apply) }
 
-func (l liquidRefusal) Error() string { return l.err.Error() }
-func (l liquidRefusal) Unwrap() error { return l.err }
+// trial returns a copy of the roll, for a change to be tried on before it
+// is stored: liquid.Roll says what its rules allow only by doing it.
+func (e *assemblyRoll) trial() (*liquid.Roll, error) {
+	present := map[string]bool{}
+	for _, m := range e.members {
+		if e.roll.Present(liquid.MemberID(m.ID)) {
+			present[m.ID] = true
+		}
+	}
+	var proxies [][2]string
+	for _, p := range e.roll.Proxies() {
+		proxies = append(proxies, [2]string{string(p.Giver), string(p.Carrier)})
+	}
+	return buildRoll(e.assembly.Rules, e.members, present, proxies)
+}
 
 // The functions below are what the votes part uses.
 
@@ -245,17 +268,7 @@ func (s *Service) rollOf(assemblyID string) (*liquid.Roll, error) {
 	if e.err != nil {
 		return nil, e.err
 	}
-	present := map[string]bool{}
-	for _, m := range e.members {
-		if e.roll.Present(liquid.MemberID(m.ID)) {
-			present[m.ID] = true
-		}
-	}
-	var proxies [][2]string
-	for _, p := range e.roll.Proxies() {
-		proxies = append(proxies, [2]string{string(p.Giver), string(p.Carrier)})
-	}
-	return buildRoll(e.assembly.Rules, e.members, present, proxies)
+	return e.trial()
 }
 
 // withRoll runs fn with assembly assemblyID's live roll under the
