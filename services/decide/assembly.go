@@ -195,9 +195,9 @@ func (s *Service) assemblyPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "assembly", d)
 }
 
-// votesFor is the votes part of an assembly's page for whoever asks (a
-// facilitator, the member bound to this browser, a participant): the
-// votes open to them, drawn as HTML by the votes part. This stub draws
-// nothing; the votes part replaces it with its own (vote_routes.go or a
-// file of theirs) and deletes this one.
+// votesFor is what the votes part draws on an assembly's page for whoever
+// asks (a facilitator, the member bound to this browser, a participant),
+// beside the link to its own page of votes (/decide/a/{id}/votes). This
+// stub draws nothing; the votes part may define it in a file of its own
+// and delete this one.
 func (s *Service) votesFor(r *http.Request, assemblyID string) template.HTML { return "" }

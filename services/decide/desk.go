@@ -379,9 +379,9 @@ func (s *Service) quorumAPI(w http.ResponseWriter, r *http.Request) {
 	page.JSON(w, http.StatusOK, q)
 }
 
-// deskPage: GET /decide/a/{id}/desk (facilitators): the check-in desk,
+// checkInPage: GET /decide/a/{id}/desk (facilitators): the check-in desk,
 // drawn by desk.js from the desk's API.
-func (s *Service) deskPage(w http.ResponseWriter, r *http.Request) {
+func (s *Service) checkInPage(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	a, err := s.st.assembly(id)
 	if err != nil {

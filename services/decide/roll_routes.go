@@ -23,7 +23,7 @@ func (s *Service) rollRoutes() {
 	s.mux.HandleFunc("GET /decide/{$}", s.home)
 	s.mux.HandleFunc("GET /decide/a/{id}/{$}", s.assemblyPage)
 	s.mux.Handle("GET /decide/a/{id}/roll", fac(s.rollPage))
-	s.mux.Handle("GET /decide/a/{id}/desk", fac(s.deskPage))
+	s.mux.Handle("GET /decide/a/{id}/desk", fac(s.checkInPage))
 	s.mux.Handle("GET /decide/a/{id}/cards", fac(s.cardsForm))
 	s.mux.Handle("POST /decide/a/{id}/cards", fac(s.cardsSheet))
 	s.mux.HandleFunc("GET /decide/m/{token}", s.linkPage)
