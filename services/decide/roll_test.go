@@ -505,13 +505,20 @@ func TestRollRights(t *testing.T) {
 			}
 		}
 	}
+	// A file over the bound is refused whole (the box's body limit stops a
+	// bigger one before the service reads it).
+	big := "nom\n" + strings.Repeat("Quelqu'un de très long "+strings.Repeat("x", 60)+"\n", maxRollCSV/80)
+	status, out, _ := ts.do("facilitator", "POST", "/api/decide/roll-import?assembly="+a.ID, big)
+	if status != http.StatusRequestEntityTooLarge || !strings.Contains(string(out), "roll_too_big") {
+		t.Errorf("a %d-byte roll: status %d, %.100s", len(big), status, out)
+	}
 	for _, p := range []string{"/roll", "/desk", "/cards"} {
 		status, _, hdr := ts.do("participant", "GET", "/decide/a/"+a.ID+p, nil)
 		if status != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/signin") {
 			t.Errorf("GET %s as a participant: %d %s, want the sign-in page", p, status, hdr.Get("Location"))
 		}
 	}
-	status, _, _ := ts.do("participant", "POST", "/decide/a/"+a.ID+"/cards", url.Values{"which": {"all"}})
+	status, _, _ = ts.do("participant", "POST", "/decide/a/"+a.ID+"/cards", url.Values{"which": {"all"}})
 	if status != http.StatusForbidden {
 		t.Errorf("printing cards as a participant: %d", status)
 	}
