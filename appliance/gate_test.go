@@ -58,7 +58,34 @@ func watchClose(ctx context.Context, ws *websocket.Conn) <-chan error {
 // with a close frame or the end of an event stream). A service without an entry fails
 // TestRestoreEndsEveryServiceConnection: add one with the service.
 var longLivedOpeners = map[string]func(t *testing.T, ctx context.Context, tb *testBox, c *http.Client) <-chan error{
-	"decide": nil, // its event stream comes with the votes
+	"decide": func(t *testing.T, ctx context.Context, tb *testBox, c *http.Client) <-chan error {
+		// A facilitator creates an assembly; c, a participant, follows its
+		// event stream as the assembly page does.
+		fac := tb.client()
+		wantStatus(t, "sign in", tb.post(fac, "/signin", url.Values{"name": {"Camille"}, "passphrase": {ownerPass}}), http.StatusSeeOther)
+		r := tb.post(fac, "/api/decide/assemblies", url.Values{"title": {"AG"}})
+		wantStatus(t, "create an assembly", r, http.StatusSeeOther)
+		id := strings.Split(r.header.Get("Location"), "/")[3] // /decide/a/{id}/roll
+		req, _ := http.NewRequestWithContext(ctx, "GET", tb.base+"/decide/a/"+id+"/events", nil)
+		req.Header.Set("Accept", "text/event-stream")
+		// No client timeout: the stream lasts until the box ends it.
+		res, err := (&http.Client{Jar: c.Jar, Transport: c.Transport}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("decide's event stream: status %d, %s", res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		closed := make(chan error, 1)
+		go func() {
+			defer res.Body.Close()
+			// A clean end is the body reaching EOF; a cut connection is an
+			// error (unexpected EOF, reset).
+			_, err := io.Copy(io.Discard, res.Body)
+			closed <- err
+		}()
+		return closed
+	},
 	"pads": func(t *testing.T, ctx context.Context, tb *testBox, c *http.Client) <-chan error {
 		res, err := c.Post(tb.base+"/api/pads", "application/json", strings.NewReader(`{"title":"AG"}`))
 		if err != nil {
