@@ -74,7 +74,6 @@ func startSide(t *testing.T, l listener.Limits) *side {
 		t.Fatal(err)
 	}
 	srv := l.Server(s.Handler, nil)
-	srv.ErrorLog = nil
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	s.base = "http://" + ln.Addr().String()
