@@ -17,6 +17,7 @@ import (
 
 	"github.com/coopbox/coopbox/appliance/backup"
 	"github.com/coopbox/coopbox/appliance/certs"
+	"github.com/coopbox/coopbox/appliance/listener"
 	"github.com/coopbox/coopbox/appliance/mdns"
 	"github.com/coopbox/coopbox/appliance/screen"
 	"github.com/coopbox/coopbox/config"
@@ -214,11 +215,7 @@ func (b *Box) serve(w http.ResponseWriter, r *http.Request, handler func(*genera
 		// A slow body holds a goroutine and the generation: bound its time.
 		// A big upload gets time for its size at a slow phone's pace; a
 		// WebSocket's reads have no deadline (its pings keep it honest).
-		d := b.limits.Body
-		if n, ok := b.bigBodies[r.URL.Path]; ok {
-			d += time.Duration(n/b.limits.SlowBytesPerSecond) * time.Second
-		}
-		http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
+		b.limits.SetBodyDeadline(w, b.bigBodies[r.URL.Path])
 	}
 	g, ok := b.enter(r.Context())
 	if !ok {
@@ -318,14 +315,9 @@ loop:
 
 // server is an HTTP server with the box's limits; every listener gets one.
 func (b *Box) server(h http.Handler, tc *tls.Config) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		TLSConfig:         tc,
-		ReadHeaderTimeout: b.limits.Header, // also bounds the TLS handshake
-		IdleTimeout:       b.limits.Idle,
-		MaxHeaderBytes:    b.limits.HeaderBytes,
-		ErrorLog:          slog.NewLogLogger(b.log.Handler(), slog.LevelDebug), // TLS handshake noise from clicked-through warnings
-	}
+	s := b.limits.Server(h, b.log)
+	s.TLSConfig = tc
+	return s
 }
 
 func (b *Box) every(ctx context.Context, d time.Duration, f func()) {
@@ -465,30 +457,22 @@ func (b *Box) Close() error {
 }
 
 // limits bound what one client can hold: every listener's header timeout and
-// size, a request body's time, and the long-lived connections (WebSockets,
-// event streams) per address and in total.
+// size, idle time and a request body's time (package listener, the same on
+// gokrazy's port), and the long-lived connections (WebSockets, event
+// streams) per address and in total.
 type limits struct {
-	Header      time.Duration // to read a request's headers (and the TLS handshake)
-	HeaderBytes int
-	Idle        time.Duration // a keep-alive connection between requests
-	Body        time.Duration // to read a request's body (not WebSockets')
-	Drain       time.Duration // a restore waits this long for requests in flight
-	// SlowBytesPerSecond is the pace a big upload is given time for.
-	SlowBytesPerSecond int64
-	ConnsPerAddr       int
-	Conns              int
+	listener.Limits
+	Drain        time.Duration // a restore waits this long for requests in flight
+	ConnsPerAddr int
+	Conns        int
 }
 
-// defaultLimits fit a Pi 3B+ with 1 GB on a venue's Wi-Fi: a body of 64 KiB
-// takes well under a second on a slow phone, and a big upload (a backup, an
-// import) gets time for its size at 128 KiB/s; a phone keeps a few tabs
-// open, each with a WebSocket or two; each holds two goroutines and a send
-// queue (512 messages for a pad), so the total stays in the hundreds.
+// defaultLimits fit a Pi 3B+ with 1 GB on a venue's Wi-Fi: a phone keeps a
+// few tabs open, each with a WebSocket or two; each holds two goroutines
+// and a send queue (512 messages for a pad), so the total stays in the
+// hundreds.
 func defaultLimits() limits {
-	return limits{
-		Header: 10 * time.Second, HeaderBytes: 32 << 10, Idle: 2 * time.Minute, Body: 60 * time.Second,
-		Drain: 10 * time.Second, SlowBytesPerSecond: 128 << 10, ConnsPerAddr: 32, Conns: 1024,
-	}
+	return limits{Limits: listener.Default(), Drain: 10 * time.Second, ConnsPerAddr: 32, Conns: 1024}
 }
 
 func portOf(addr string) int {

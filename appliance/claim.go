@@ -98,15 +98,15 @@ func claimCodeMatches(want []byte, typed string) bool {
 	return len(want) == claimCodeDigits && subtle.ConstantTimeCompare(want, []byte(got)) == 1
 }
 
-// Update passwords. On the appliance, gokrazy accepts a new system (make
-// update) only with its update password, which the image's builder chose
-// (/etc/gokr-pw.txt in the image). At claim the owner chooses the box's own:
-// coopbox writes it to /perm/gokr-pw.txt (-gokrazy-password-file), which
-// gokrazy reads before /etc/gokr-pw.txt, so that whoever built the image
-// cannot update a box that is now someone else's. gokrazy reads the file
-// once, when the box starts (gokrazy.Boot): the new password takes effect
-// at the next start. gokrazy compares the password in clear, so the file
-// holds it in clear: it must never be the owner's passphrase.
+// Update passwords. On the appliance, gokrazy's interface accepts a new
+// system (make update) only with the update password, which the image's
+// builder chose (/etc/coopbox/update-password.txt in the image). At claim
+// the owner chooses the box's own: coopbox writes it to /perm/gokr-pw.txt
+// (-gokrazy-password-file), which the box's init reads before the builder's
+// at each request (package appliance/image/aside), so that from the claim
+// on whoever built the image cannot update a box that is now someone
+// else's. Basic auth sends the password in clear, so the file holds it in
+// clear: it must never be the owner's passphrase.
 
 // newUpdatePassword proposes an update password: four groups of four
 // letters and digits with none that read alike (0/o, 1/l/i), about 79 bits.

@@ -46,9 +46,9 @@ type Config struct {
 	// program's output in memory, behind its password). Empty: the log only.
 	Console string
 	// GokrazyPasswordFile is where the claim writes gokrazy's update
-	// password (/perm/gokr-pw.txt on the appliance, which gokrazy reads
-	// before the image's /etc/gokr-pw.txt). Empty: no update password is
-	// asked for (a laptop).
+	// password (/perm/gokr-pw.txt on the appliance, which the box's init
+	// reads at each request before the image builder's). Empty: no update
+	// password is asked for (a laptop).
 	GokrazyPasswordFile string
 
 	// Version and BuildTime are set by the program, not by flags.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coopbox/coopbox/appliance/image/aside"
 	"github.com/coopbox/coopbox/config"
 )
 
@@ -50,8 +51,9 @@ func TestRepositoryConfig(t *testing.T) {
 		{"HTTPS address", cfg.HTTPSAddr, ":443"},
 		{"HTTP address", cfg.HTTPAddr, ":80"},
 		{"hostname", cfg.Hostname, c.Hostname},
-		// gokrazy reads /perm/gokr-pw.txt before the image's /etc/gokr-pw.txt.
-		{"update password file", cfg.GokrazyPasswordFile, "/perm/gokr-pw.txt"},
+		// Where the box's init reads the owner's update password, at each
+		// request, before the builder's.
+		{"update password file", cfg.GokrazyPasswordFile, aside.OwnerFile},
 		{"console for the claim code", cfg.Console, "/dev/console"},
 	} {
 		if tt.got != tt.want {

@@ -8,7 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"testing"
+
+	"github.com/coopbox/coopbox/appliance/image/aside"
 )
 
 // TestPiImage checks the image make image builds, as a card reader and
@@ -101,7 +104,15 @@ func TestPiImage(t *testing.T) {
 			t.Errorf("root file system lacks %s", want)
 		}
 	}
-	for file, want := range map[string]string{"etc/hostname": "coopbox", "etc/http-port.txt": "8080", "etc/gokr-pw.txt": testPassword} {
+	// The builder's update password is for coopbox-init alone (root only);
+	// with an /etc/gokr-pw.txt gokrazy would serve port 8080 itself.
+	if bytes.Contains(list, []byte("/etc/gokr-pw.txt")) {
+		t.Error("the root file system has /etc/gokr-pw.txt: gokrazy would listen on port 8080 itself, reading its password once at boot")
+	}
+	if !regexp.MustCompile(`(?m)^-rw------- root/root .* /etc/coopbox/update-password.txt$`).Match(list) {
+		t.Errorf("no /etc/coopbox/update-password.txt of mode 0600 owned by root:\n%s", list)
+	}
+	for file, want := range map[string]string{"etc/hostname": "coopbox", "etc/http-port.txt": "8080", "etc/coopbox/update-password.txt": testPassword} {
 		got, err := output(context.Background(), "unsquashfs", "-cat", root, file)
 		if err != nil || string(got) != want {
 			t.Errorf("/%s = %q (%v), want %q", file, got, err, want)
@@ -183,5 +194,16 @@ func TestCard(t *testing.T) {
 	}
 	if got := int64(binary.LittleEndian.Uint32(mbr[446+3*16+12:])) * 512; got != cardSize-permStart {
 		t.Errorf("partition table: /perm of %d bytes, want %d", got, cardSize-permStart)
+	}
+}
+
+// TestUploadTime: coopbox-init gives an update's upload time for
+// aside.MaxUpload bytes; a partition bigger than that would be cut off
+// on a slow link.
+func TestUploadTime(t *testing.T) {
+	for name, size := range map[string]int64{"root": RootSize, "boot": BootSize} {
+		if size > aside.MaxUpload {
+			t.Errorf("the %s partition is %d bytes, more than the %d an upload is given time for (aside.MaxUpload)", name, size, aside.MaxUpload)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/coopbox/coopbox/appliance/image/aside"
 	"github.com/coopbox/coopbox/appliance/image/services"
 )
 
@@ -29,10 +30,16 @@ func rootTree(root string, c *Config, password, kernelDir string) error {
 			return err
 		}
 	}
+	// The builder's update password is coopbox-init's, not gokrazy's
+	// /etc/gokr-pw.txt: without that file gokrazy leaves port 8080 to
+	// coopbox-init, which reads the password at each request, so the
+	// owner's (/perm/gokr-pw.txt) counts as soon as it is written
+	// (package aside).
+	builderFile := strings.TrimPrefix(aside.BuilderFile, "/")
 	files := map[string]string{
 		"etc/hostname":      c.Hostname,
 		"etc/hosts":         "127.0.0.1 localhost\n::1 localhost\n",
-		"etc/gokr-pw.txt":   password,
+		builderFile:         password,
 		"etc/http-port.txt": c.Update.HTTPPort,
 	}
 	if c.Update.HTTPSPort != "" {
@@ -50,7 +57,7 @@ func rootTree(root string, c *Config, password, kernelDir string) error {
 	}
 	for name, content := range files {
 		mode := os.FileMode(0o644)
-		if name == "etc/gokr-pw.txt" {
+		if name == builderFile {
 			mode = 0o600
 		}
 		f := filepath.Join(root, filepath.FromSlash(name))

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/coopbox/coopbox/appliance/image/services"
 	"github.com/coopbox/coopbox/appliance/image/testboot"
+	"github.com/coopbox/coopbox/appliance/listener"
 )
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
@@ -336,8 +338,10 @@ func rootOf(t *testing.T, cmdline string) (int, bool) {
 // shared rather than each step booting a fresh box; a step that fails
 // stops the ones after it, which need its state.
 //
-//  1. fresh box: coopbox's claim page, gokrazy's interface behind its
-//     password, a claim and five invitations
+//  1. fresh box: coopbox's claim page, gokrazy's interface behind the
+//     builder's password and with the limits of every listener (slow and
+//     big headers), a claim, after which only the owner's update password
+//     opens gokrazy's interface, at once; five invitations
 //  2. power cut while four clients write: every acknowledged write is
 //     there after the next boot
 //  3. update: the new version is tried once, answers, and is permanent;
@@ -387,7 +391,11 @@ func TestVM(t *testing.T) {
 				t.Errorf("the claim page is not coopbox's:\n%s", tail(string(body), 20))
 			}
 
-			// gokrazy's own interface: port 8080, its password, supervising coopbox.
+			// gokrazy's own interface: port 8080, the builder's password until
+			// the claim, supervising coopbox; the limits of every listener.
+			slowHeaders := make(chan error, 1)
+			go func() { slowHeaders <- v.slowHeaders() }()
+			v.bigHeaders(t)
 			res, err = http.Get(v.gokrazy + "/")
 			if err != nil {
 				t.Fatal(err)
@@ -410,6 +418,9 @@ func TestVM(t *testing.T) {
 			}
 
 			claim(t, owner, v, "Salle des fêtes")
+			// The owner's update password counts at once, the builder's no more.
+			checkUpdatePassword(t, v)
+			v.password, box.Password = ownerUpdatePassword, ownerUpdatePassword
 			for range 5 {
 				tok := invite(owner, v.https)
 				if tok == "" {
@@ -433,6 +444,9 @@ func TestVM(t *testing.T) {
 				t.Errorf("version = %q, want test-1", got)
 			}
 			t.Logf("FIGURES boot-to-healthz %.1fs, coopbox RSS after claim and 5 invitations %.1f MiB", took.Seconds(), float64(status.MemoryRSS)/(1<<20))
+			if err := <-slowHeaders; err != nil {
+				t.Error(err)
+			}
 		}},
 
 		{"power cut while writing", func(t *testing.T) {
@@ -478,9 +492,8 @@ func TestVM(t *testing.T) {
 			checkInvites(t, v.https, before, "after the power cut")
 			checkInvites(t, v.https, acked, "after the power cut")
 			before = append(before, acked...)
-			// gokrazy read the owner's update password at this boot.
+			// The owner's update password, not the builder's, after a boot.
 			checkUpdatePassword(t, v)
-			v.password, box.Password = ownerUpdatePassword, ownerUpdatePassword
 		}},
 
 		{"update", func(t *testing.T) {
@@ -630,9 +643,9 @@ func TestVM(t *testing.T) {
 	t.Logf("FIGURES TestVM took %s", time.Since(start).Round(time.Second))
 }
 
-// checkUpdatePassword: after the boot that follows the claim, gokrazy takes
+// checkUpdatePassword: once the box is claimed, gokrazy's interface takes
 // the owner's update password (/perm/gokr-pw.txt) and refuses the one the
-// image was built with.
+// image was built with, without a reboot (package aside).
 func checkUpdatePassword(t *testing.T, v *vm) {
 	t.Helper()
 	for _, tt := range []struct {
@@ -650,6 +663,57 @@ func checkUpdatePassword(t *testing.T, v *vm) {
 			t.Errorf("gokrazy after the claim, password %q: %d, want %d", tt.password, res.StatusCode, tt.want)
 		}
 	}
+}
+
+// slowHeaders: gokrazy's port drops a client whose headers never end,
+// after the header timeout of every listener of the box.
+func (v *vm) slowHeaders() error {
+	limit := listener.Default().Header
+	c, err := net.DialTimeout("tcp", strings.TrimPrefix(v.gokrazy, "http://"), 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	start := time.Now()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: coopbox\r\n")
+	c.SetReadDeadline(start.Add(limit + 15*time.Second))
+	_, err = c.Read(make([]byte, 1))
+	waited := time.Since(start)
+	switch {
+	case err == nil:
+		return fmt.Errorf("gokrazy's port answered headers that never ended")
+	case isTimeout(err):
+		return fmt.Errorf("gokrazy's port kept a connection whose headers never ended for %v (limit %v)", waited.Round(time.Second), limit)
+	case waited < limit-2*time.Second:
+		// QEMU's forward closes at once when nothing listens in the guest.
+		return fmt.Errorf("gokrazy's port dropped a connection after %v, before the %v header timeout: %v", waited, limit, err)
+	}
+	return nil
+}
+
+// bigHeaders: gokrazy's port answers 431 to 64 KiB of headers.
+func (v *vm) bigHeaders(t *testing.T) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", strings.TrimPrefix(v.gokrazy, "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: coopbox\r\nX-Big: %s\r\n\r\n", strings.Repeat("a", 64<<10))
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("64 KiB of headers to gokrazy's port: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("64 KiB of headers to gokrazy's port: %d, want 431", res.StatusCode)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // TestRaspi3b boots the Pi image's own kernel and Pi 3 device tree under

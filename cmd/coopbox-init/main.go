@@ -2,10 +2,13 @@
 // (/gokrazy/init). gokrazy's packer generates such a program; coopbox builds
 // its image itself (see package appliance/image), so this is ours: it calls
 // gokrazy.Boot, which mounts /proc, /sys, /dev, /tmp and /perm, sets the
-// hostname and reads the gokrazy password, then starts and supervises every
-// program listed in /etc/coopbox/services.json (coopbox and gokrazy's dhcp,
-// ntp and randomd), and serves gokrazy's status and update endpoints on the
-// port named in /etc/http-port.txt.
+// hostname, then starts and supervises every program listed in
+// /etc/coopbox/services.json (coopbox and gokrazy's dhcp, ntp and randomd).
+// It serves gokrazy's status and update endpoints itself, on the port named
+// in /etc/http-port.txt, with the box's listener limits and the update
+// password read at each request (package appliance/image/aside says why):
+// the image has no /etc/gokr-pw.txt, so gokrazy serves them only on its
+// unix socket.
 //
 // After an update it also decides whether the new root stays: on a test
 // boot it waits for coopbox's /healthz, then makes the root permanent or
@@ -21,16 +24,21 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/gokrazy/gokrazy"
 
+	"github.com/coopbox/coopbox/appliance/image/aside"
 	"github.com/coopbox/coopbox/appliance/image/services"
 	"github.com/coopbox/coopbox/appliance/image/testboot"
+	"github.com/coopbox/coopbox/appliance/listener"
 )
 
 // Set with -ldflags "-X main.buildTimestamp=…" by the image builder; gokrazy
@@ -78,16 +86,34 @@ func main() {
 	}}
 	checker.Confirm = confirm
 	checker.Reboot = func() { reboot(logger) }
-	// gokrazy serves http.DefaultServeMux behind its password: the one way
-	// to add to its interface, where the updater reads this boot's state.
+	// gokrazy's handlers are on http.DefaultServeMux: the one way to add to
+	// its interface, where the updater reads this boot's state.
 	http.Handle("GET "+testboot.Path, checker)
 
 	if err := gokrazy.SuperviseServices(svcs); err != nil {
 		log.Printf("supervise: %v", err)
 		os.Exit(1)
 	}
+	side := &aside.Handler{PasswordFiles: []string{aside.OwnerFile, aside.BuilderFile},
+		Next: http.DefaultServeMux, Limits: listener.Default(), Log: logger}
+	go func() {
+		addr := net.JoinHostPort("", httpPort(logger))
+		logger.Error("gokrazy's interface stopped", "err", side.Serve(context.Background(), addr))
+	}()
 	checker.Run(context.Background())
 	select {}
+}
+
+// httpPort is the port of gokrazy's interface, from /etc/http-port.txt
+// (written by the image builder from gokr-packer.json), else 8080.
+func httpPort(logger *slog.Logger) string {
+	b, err := os.ReadFile("/etc/http-port.txt")
+	port := strings.TrimSpace(string(b))
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 {
+		logger.Error("no port for gokrazy's interface in /etc/http-port.txt: using 8080", "err", err, "port", port)
+		return "8080"
+	}
+	return port
 }
 
 // detect tells a test boot from a normal one. When it cannot tell, the boot
