@@ -20,7 +20,7 @@ import (
 // harness is decide on a real bbolt file behind a real HTTP server; the
 // person of each request comes from the testrole cookie.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	s       *Service
 	srv     *httptest.Server
 	db      *bolt.DB
@@ -30,7 +30,7 @@ type harness struct {
 	client  *http.Client
 }
 
-func newHarness(t *testing.T, n int) *harness {
+func newHarness(t testing.TB, n int) *harness {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "decide.db")
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
