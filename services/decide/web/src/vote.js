@@ -161,6 +161,9 @@ function votePage(article) {
       location.reload();
     } catch (e) { message(e.message, true); }
   });
+  // The event stream is for participants (a display name on the box); a
+  // member or a card holder without one votes without live updates.
+  if (article.dataset.live !== "true") return;
   const events = new EventSource(`/decide/a/${article.dataset.assembly}/events`);
   events.addEventListener("ballots", (ev) => {
     const d = JSON.parse(ev.data);
