@@ -22,25 +22,28 @@ type chart struct {
 // votePageData is what vote.html, result.html, projector.html and the
 // sheet receive.
 type votePageData struct {
-	Vote       Vote
-	Member     *Member
-	Members    []Member // an election's nominees to choose from
-	Form       ballotForm
-	Ballots    int
-	Result     *storedResult
-	Why        string
-	Charts     []chart
-	Notes      []note
-	Receipt    *receiptStatus
-	Card       bool // the page of a printed card
-	CanSee     bool
-	Fac        bool
-	Issued     map[string]int64
-	Rights     map[string]int64
-	Cards      []cardView
-	Total      int64
-	Votes      []voteView
-	AssemblyID string
+	Vote    Vote
+	Member  *Member
+	Members []Member // an election's nominees to choose from
+	Form    ballotForm
+	Ballots int
+	Result  *storedResult
+	Why     string
+	Charts  []chart
+	Notes   []note
+	Receipt *receiptStatus
+	Card    bool // the page of a printed card
+	CanSee  bool
+	Fac     bool
+	Issued  map[string]int64
+	Rights  map[string]int64
+	Cards   []cardView
+	Total   int64
+	Votes   []voteView
+	Mine    *mineView
+	// DelegateBallot says how the member's delegate voted, in words.
+	DelegateBallot string
+	AssemblyID     string
 }
 
 // ballotForm says which inputs the ballot form has.
@@ -111,8 +114,16 @@ func (s *Service) votePage(w http.ResponseWriter, r *http.Request) {
 		d.Member = &m
 	}
 	d.Ballots, _ = s.st.countBallots(v)
-	if v.Type == TypeElection {
+	if v.Type == TypeElection || (v.Delegation && d.Member != nil) {
 		d.Members, _ = s.membersOf(v.AssemblyID)
+	}
+	if d.Member != nil && v.Delegation && !v.Secret {
+		if mine, err := s.mine(v, *d.Member); err == nil {
+			d.Mine = &mine
+			if mine.Delegate != nil && mine.Delegate.Ballot != nil {
+				d.DelegateBallot = describeBallot(v, mine.Delegate.Ballot)
+			}
+		}
 	}
 	d.Notes, _ = s.st.notes(v.ID)
 	s.render(w, r, http.StatusOK, "vote", d)
@@ -337,4 +348,28 @@ func (s *Service) cardsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, http.StatusOK, "ballotcards", d)
+}
+
+// describeBallot writes a stored ballot in words where its kind allows
+// (a choice), else as its JSON.
+func describeBallot(v Vote, raw []byte) string {
+	tv, err := v.tallyVote()
+	if v.Type == TypeElection {
+		tv, err = objectionVote(), nil
+	}
+	if err != nil {
+		return string(raw)
+	}
+	b, err := tally.DecodeBallot(&tv, raw)
+	if err != nil {
+		return string(raw)
+	}
+	switch tv.Kind {
+	case tally.YesNo, tally.Single:
+		if b.Choice >= 0 && b.Choice < len(tv.Options) {
+			return tv.Options[b.Choice]
+		}
+		return "blank"
+	}
+	return string(raw)
 }

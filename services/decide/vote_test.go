@@ -286,3 +286,15 @@ func TestRecountFromExport(t *testing.T) {
 		t.Errorf("wrong PrefLib type: %d", st)
 	}
 }
+
+// The delegator's page says how their delegate voted.
+func TestDelegatorSeesDelegateVote(t *testing.T) {
+	h := newHarness(t, 3)
+	v := h.createVote(map[string]any{"title": "Budget", "type": "yesno", "delegation": true}, true)
+	h.must2(h.do("", "m00", "POST", "/api/decide/a/"+h.aid+"/delegations", map[string]any{"to": "m01", "scope": "question", "subject": v.ID}))(200)
+	h.must2(h.ballot(v.ID, "m01", `{"choice":1}`))(200)
+	body := string(h.must2(h.do("", "m00", "GET", "/decide/v/"+v.ID, nil))(200))
+	if !strings.Contains(body, "Member 0 → Member 1") || !strings.Contains(body, "<strong>no</strong>") {
+		t.Errorf("the delegator's page does not say Member 1 voted no:\n%s", body)
+	}
+}

@@ -153,6 +153,16 @@ function votePage(article) {
   }
   const form = $("#ballot");
   if (form) form.addEventListener("submit", (ev) => { ev.preventDefault(); submitBallot(article, form); });
+  const dform = $("#delegate-form");
+  if (dform) dform.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const scope = $("#delegate-scope").value;
+    const subject = scope === "question" ? dform.dataset.vote : scope === "topic" ? dform.dataset.topic : "";
+    try {
+      await api("POST", `/api/decide/a/${dform.dataset.assembly}/delegations`, { to: $("#delegate-to").value, scope, subject });
+      location.reload();
+    } catch (e) { message(e.message, true); }
+  });
   const note = $("#note-form");
   if (note) note.addEventListener("submit", async (ev) => {
     ev.preventDefault();
