@@ -594,9 +594,10 @@ func beUint64(b []byte) uint64 {
 
 var errNoResult = errors.New("no result yet")
 
-// visible says whether the asker may see a vote's result now.
-func visible(v Vote, facilitator bool) bool {
-	return v.State == StateClosed || (!v.HideResult && !v.Secret) || (facilitator && !v.Secret)
+// visible says whether a vote's result may be seen now. Hidden means
+// hidden from facilitators too: their screen is often the projector's.
+func visible(v Vote, _ bool) bool {
+	return v.State == StateClosed || (!v.HideResult && !v.Secret)
 }
 
 // trimmed is a short, safe form of free text.

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"regexp"
 	"strings"
@@ -312,5 +313,29 @@ func TestSecretBallotsHoldNoLink(t *testing.T) {
 	}
 	if found == 0 {
 		t.Fatalf("no page holds a ballot: the test looks for the wrong bytes")
+	}
+}
+
+// The ballot and signing routes log neither addresses nor paths, whatever
+// happens.
+func TestBallotRoutesLogNoAddress(t *testing.T) {
+	h, v := secretVote(t, 5)
+	var buf bytes.Buffer
+	h.s.opts.Log = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	tokens, sigs, _ := blindTokens(t, h, v, "m01", 1)
+	h.must2(castSigned(h, v, tokens[0], sigs[0], `{"choice":0}`))(200)
+	castSigned(h, v, tokens[0], sigs[0], `{"choice":0}`)
+	castCard(h, v, "not a code", `{"choice":0}`)
+	h.do("", "m01", "POST", "/api/decide/votes/"+v.ID+"/sign", `{"blinded":["AAAA"]}`)
+	h.do("", "", "POST", "/api/decide/votes/"+v.ID+"/cast", strings.Repeat("x", maxBallotBody+10))
+	// A failing store: the database closed under the service.
+	h.s.Close()
+	h.db.Close()
+	castCard(h, v, "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AA", `{"choice":0}`)
+	if strings.Contains(buf.String(), "127.0.0.1") || strings.Contains(buf.String(), "/api/decide") {
+		t.Errorf("the log holds an address or a path:\n%s", buf.String())
+	}
+	if buf.Len() == 0 {
+		t.Errorf("nothing logged, even for the closed database: the test does not reach the log")
 	}
 }

@@ -69,6 +69,13 @@ func TestDecisionTypes(t *testing.T) {
 			if !strings.Contains(body, "<svg") {
 				t.Errorf("results page has no SVG chart")
 			}
+			sheet := string(h.must2(h.do("participant", "", "GET", "/decide/v/"+v.ID+"/sheet", nil))(200))
+			if len(res.Published) > 0 && !strings.Contains(sheet, res.Published[0].Receipt) {
+				t.Errorf("the printable sheet lacks the published receipts")
+			}
+			for n := range 2 {
+				h.do("participant", "", "GET", fmt.Sprintf("/decide/v/%s/chart.svg?n=%d", v.ID, n), nil)
+			}
 		})
 	}
 }
@@ -183,6 +190,10 @@ func TestBadBallotChangesNothing(t *testing.T) {
 	if rs.Status != "counted" {
 		t.Errorf("receipt status %q", rs.Status)
 	}
+	page := string(h.must2(h.do("", "", "GET", "/decide/v/"+v.ID+"/receipt?code="+res.Published[0].Receipt, nil))(200))
+	if !strings.Contains(page, "receipt-replaced") {
+		t.Errorf("the receipt page does not say the first ballot was replaced")
+	}
 	json.Unmarshal(h.must2(h.do("", "", "GET", "/api/decide/votes/"+v.ID+"/receipts/AAAAAAAAAA", nil))(200), &rs)
 	if rs.Status != "unknown" {
 		t.Errorf("made-up receipt: %q", rs.Status)
@@ -296,5 +307,31 @@ func TestDelegatorSeesDelegateVote(t *testing.T) {
 	body := string(h.must2(h.do("", "m00", "GET", "/decide/v/"+v.ID, nil))(200))
 	if !strings.Contains(body, "Member 0 → Member 1") || !strings.Contains(body, "<strong>no</strong>") {
 		t.Errorf("the delegator's page does not say Member 1 voted no:\n%s", body)
+	}
+}
+
+// Results hidden until closing are hidden from everyone, facilitators
+// included; otherwise an open vote shows a running count.
+func TestHiddenResults(t *testing.T) {
+	h := newHarness(t, 2)
+	hidden := h.createVote(map[string]any{"title": "Hidden", "type": "yesno", "hideResult": true}, true)
+	shown := h.createVote(map[string]any{"title": "Shown", "type": "yesno"}, true)
+	for _, v := range []Vote{hidden, shown} {
+		h.must2(h.ballot(v.ID, "m00", `{"choice":0}`))(200)
+	}
+	for _, role := range []string{"facilitator", "participant"} {
+		var vv voteView
+		json.Unmarshal(h.must2(h.do(role, "", "GET", "/api/decide/votes/"+hidden.ID, nil))(200), &vv)
+		if vv.Interim != nil || vv.Ballots != 1 {
+			t.Errorf("%s sees a hidden vote's count %+v (ballots %d)", role, vv.Interim, vv.Ballots)
+		}
+		page := string(h.must2(h.do(role, "", "GET", "/decide/v/"+hidden.ID+"/projector", nil))(200))
+		if strings.Contains(page, `class="chart"`) {
+			t.Errorf("%s's projector draws a hidden vote's chart", role)
+		}
+		json.Unmarshal(h.must2(h.do(role, "", "GET", "/api/decide/votes/"+shown.ID, nil))(200), &vv)
+		if vv.Interim == nil || vv.Interim.Tally.Decision.Yes != 1 {
+			t.Errorf("%s does not see the running count of a vote that shows it", role)
+		}
 	}
 }
