@@ -41,6 +41,7 @@ type votePageData struct {
 	Total   int64
 	Votes   []voteView
 	Mine    *mineView
+	Phases  map[string][]string
 	// DelegateBallot says how the member's delegate voted, in words.
 	DelegateBallot string
 	AssemblyID     string
@@ -281,7 +282,7 @@ func (s *Service) votesPage(w http.ResponseWriter, r *http.Request) {
 		s.voteErr(w, r, err)
 		return
 	}
-	d := votePageData{AssemblyID: aid, Fac: true}
+	d := votePageData{AssemblyID: aid, Fac: true, Phases: phases}
 	for _, v := range votes {
 		vv := voteView{Vote: v}
 		vv.Ballots, _ = s.st.countBallots(v)

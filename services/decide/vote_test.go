@@ -335,3 +335,21 @@ func TestHiddenResults(t *testing.T) {
 		}
 	}
 }
+
+// The facilitators' votes page offers an election's steps and proposal.
+func TestVotesPage(t *testing.T) {
+	h := newHarness(t, 2)
+	v := h.createVote(map[string]any{"title": "Delegate", "type": "election"}, true)
+	page := string(h.must2(h.do("facilitator", "", "GET", "/decide/a/"+h.aid+"/votes", nil))(200))
+	for _, want := range []string{`data-vote="` + v.ID + `"`, `data-phase="object"`, `class="proposal"`, `data-state="closed"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("votes page lacks %s", want)
+		}
+	}
+	if st, _ := h.do("participant", "", "GET", "/api/decide/votes/"+v.ID+"/handed", nil); st == 200 {
+		t.Errorf("a participant reached a facilitators' route")
+	}
+	if st, _ := h.do("participant", "", "POST", "/api/decide/votes/"+v.ID+"/state", `{"state":"closed"}`); st != 403 {
+		t.Errorf("a participant closing a vote: %d, want 403", st)
+	}
+}

@@ -197,6 +197,27 @@ function votesPage(section) {
       } catch (e) { message(e.message, true); }
     });
   }
+  for (const b of $$("button[data-phase]", section)) {
+    b.addEventListener("click", async () => {
+      const row = b.closest("[data-vote]");
+      const body = { phase: b.dataset.phase };
+      const sel = $("select.proposal", row);
+      if (sel && sel.value) body.proposal = sel.value;
+      try {
+        await api("POST", `/api/decide/votes/${row.dataset.vote}/phase`, body);
+        location.reload();
+      } catch (e) { message(e.message, true); }
+    });
+  }
+  for (const b of $$("button[data-amend]", section)) {
+    b.addEventListener("click", async () => {
+      const row = b.closest("[data-vote]");
+      try {
+        await api("PUT", `/api/decide/votes/${row.dataset.vote}`, { text: $("textarea.amend", row).value });
+        message(say("Proposition amendée enregistrée.", "Amended proposal saved."));
+      } catch (e) { message(e.message, true); }
+    });
+  }
   const form = $("#new-vote");
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
