@@ -37,8 +37,10 @@ import (
 //
 // A secret vote's ballots live under "box", apart from the assemblies'
 // buckets where members are, so that no page of the file holds a secret
-// ballot beside a member (bbolt stores small buckets inline in their
-// parent's page). They are stored with no time and no member, under keys
+// ballot beside a member: bbolt stores a small bucket inline in its
+// parent's page, but never one that holds buckets, so "a/<assembly id>",
+// "box" and "box/<vote id>" each have pages of their own, and the pages of
+// "box/<vote id>" hold that vote's secret records only. They are stored with no time and no member, under keys
 // drawn at random, so their order in the file is no arrival order.
 
 var (
