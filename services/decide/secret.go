@@ -47,25 +47,26 @@ func makeSigningKey(a *bolt.Bucket, v *Vote) error {
 // Secret votes are refused in assemblies with colleges, so weights are
 // whole ballots.
 func rights(roll *liquid.Roll, memberID string) int64 {
-	id := liquid.MemberID(memberID)
-	if !roll.Present(id) {
-		return 0
-	}
-	n, err := roll.Weight(id)
-	if err != nil {
-		return 0
-	}
+	return allRights(roll)[memberID]
+}
+
+// allRights is rights for every member at once, in one pass.
+func allRights(roll *liquid.Roll) map[string]int64 {
 	snap := roll.Snapshot()
 	weights := map[liquid.MemberID]int64{}
+	out := map[string]int64{}
 	for _, m := range snap.Members {
 		weights[m.ID] = m.Weight
-	}
-	for _, p := range snap.Proxies {
-		if p.Carrier == id {
-			n += weights[p.Giver]
+		if roll.Present(m.ID) {
+			out[string(m.ID)] = m.Weight
 		}
 	}
-	return n
+	for _, p := range snap.Proxies {
+		if roll.Present(p.Carrier) {
+			out[string(p.Carrier)] += weights[p.Giver]
+		}
+	}
+	return out
 }
 
 // blindSign signs blinded tokens for a member after recording that they

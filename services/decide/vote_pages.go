@@ -304,12 +304,11 @@ func (s *Service) deskPage(w http.ResponseWriter, r *http.Request) {
 		s.voteErr(w, r, err)
 		return
 	}
-	d := votePageData{Vote: v, Rights: map[string]int64{}}
+	d := votePageData{Vote: v, Rights: allRights(roll)}
 	d.Members, _ = s.membersOf(v.AssemblyID)
 	d.Issued, _ = s.st.issued(v)
-	for _, m := range d.Members {
-		d.Rights[m.ID] = rights(roll, m.ID)
-		d.Total += d.Rights[m.ID]
+	for _, r := range d.Rights {
+		d.Total += r
 	}
 	s.render(w, r, http.StatusOK, "ballotcards_desk", d)
 }
