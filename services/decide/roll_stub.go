@@ -2,8 +2,10 @@ package decide
 
 // TEMPORARY: the roll part (branch roll) provides member, rollOf and
 // membersOf. These stand-ins let the vote part run and be tested on its
-// own; delete this file, and the stub field of voteState, when the roll is
-// merged, and make stubBind (vote_helpers_test.go) open a member link.
+// own. When the roll is merged: delete this file and the stub field of
+// voteState (vote_routes.go), and drop the build line of
+// vote_roll_glue_test.go, which gives the tests stubAssembly, stubCheckIn,
+// stubProxy and stubBind through the roll's own code.
 
 import (
 	"net/http"
@@ -47,6 +49,11 @@ func (s *Service) member(r *http.Request, assemblyID string) (Member, bool) {
 		return getJSON(a.Bucket(bucketMembers), []byte(mid), &m)
 	})
 	return m, err == nil
+}
+
+// stubBind is the cookie of a browser bound to a member (tests).
+func (s *Service) stubBind(assemblyID, memberID string) (*http.Cookie, error) {
+	return &http.Cookie{Name: stubMemberCookie, Value: assemblyID + "." + memberID}, nil
 }
 
 func (s *Service) membersOf(assemblyID string) ([]Member, error) { return s.st.members(assemblyID) }

@@ -85,9 +85,19 @@ func TestBrowserSecretVote(t *testing.T) {
 		srv.Close()
 		db.Close()
 	})
+	// The members' bound browsers, as "name=value" cookies for the script.
+	cookies := map[string]string{}
+	for _, m := range members {
+		c, err := s.stubBind("asm1", m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cookies[m.ID] = c.Name + "=" + c.Value
+	}
+	cj, _ := json.Marshal(cookies)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, node, filepath.Join("testdata", "vote_browser.mjs"), srv.URL).CombinedOutput()
+	out, err := exec.CommandContext(ctx, node, filepath.Join("testdata", "vote_browser.mjs"), srv.URL, string(cj)).CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {
 		t.Fatalf("browser test: %v", err)

@@ -28,6 +28,7 @@ type harness struct {
 	aid     string
 	members []Member
 	client  *http.Client
+	cookies map[string]*http.Cookie // members' bound browsers
 }
 
 func newHarness(t testing.TB, n int) *harness {
@@ -53,7 +54,7 @@ func newHarness(t testing.TB, n int) *harness {
 		}
 		s.ServeHTTP(w, r.WithContext(person.NewContext(r.Context(), p)))
 	}))
-	h := &harness{t: t, s: s, srv: srv, db: db, path: path, aid: "asm1", client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 600}}}
+	h := &harness{t: t, s: s, srv: srv, db: db, path: path, aid: "asm1", cookies: map[string]*http.Cookie{}, client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 600}}}
 	for i := range n {
 		h.members = append(h.members, Member{ID: fmt.Sprintf("m%02d", i), Name: fmt.Sprintf("Member %d", i), Weight: 1, Voting: true})
 	}
@@ -98,7 +99,15 @@ func (h *harness) do(role, member, method, path string, body any) (int, []byte) 
 		req.AddCookie(&http.Cookie{Name: "testrole", Value: role})
 	}
 	if member != "" {
-		req.AddCookie(&http.Cookie{Name: stubMemberCookie, Value: h.aid + "." + member})
+		c := h.cookies[member]
+		if c == nil {
+			var err error
+			if c, err = h.s.stubBind(h.aid, member); err != nil {
+				h.t.Fatalf("bind %s: %v", member, err)
+			}
+			h.cookies[member] = c
+		}
+		req.AddCookie(c)
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {

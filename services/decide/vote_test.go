@@ -265,8 +265,8 @@ func TestDelegationWiring(t *testing.T) {
 // A recount from each export gives the stored result.
 func TestRecountFromExport(t *testing.T) {
 	h := newHarness(t, 6)
-	h.s.stubProxy(h.aid, "m05", "m00")
 	h.s.stubCheckIn(h.aid, "m00", "m01", "m02", "m03", "m04")
+	h.s.stubProxy(h.aid, "m05", "m00")
 	v := h.createVote(map[string]any{"title": "Order", "type": "ranked", "options": []string{"A", "B", "C"}}, true)
 	for i, b := range []string{`{"ranking":[[0],[1],[2]]}`, `{"ranking":[[1],[0]]}`, `{"ranking":[[2],[1],[0]]}`, `{"ranking":[[1],[2]]}`, `{"ranking":[[0],[2],[1]]}`} {
 		h.must2(h.ballot(v.ID, h.members[i].ID, b))(200)

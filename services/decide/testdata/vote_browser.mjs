@@ -10,7 +10,10 @@ import assert from "node:assert/strict";
 import { launch, ok, axe, noHorizontalScroll } from "../../page/testdata/browser.mjs";
 
 const base = process.argv[2];
-assert.ok(base?.startsWith("http://127.0.0.1"), "usage: node vote_browser.mjs http://127.0.0.1:PORT");
+// The members' bound browsers' cookies, {"m00": "name=value", …}.
+const bound = JSON.parse(process.argv[3] || "{}");
+const memberCookie = (id) => bound[id].split(/=(.*)/s).slice(0, 2);
+assert.ok(base?.startsWith("http://127.0.0.1"), "usage: node vote_browser.mjs http://127.0.0.1:PORT COOKIES");
 const browser = await launch();
 const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "fr-FR" };
 const laptop = { viewport: { width: 1280, height: 800 }, locale: "fr-FR" };
@@ -63,8 +66,8 @@ try {
   await proj.goto(`${base}/decide/v/${vote}/projector`);
 
   // Three phones vote.
-  const m00 = await person([["decide_member", "asm1.m00"]], phone);
-  const m01 = await person([["decide_member", "asm1.m01"]], phone);
+  const m00 = await person([memberCookie("m00")], phone);
+  const m01 = await person([memberCookie("m01")], phone);
   const card = await person([], phone);
   for (const p of [m00, m01]) {
     await p.goto(`${base}/decide/v/${vote}`);
@@ -85,7 +88,7 @@ try {
   ok("three phone-sized pages vote (two blind-signed tokens, one card) and get receipts");
   await proj.waitForFunction(() => document.querySelector("#count")?.textContent === "3", null, { timeout: 10000 });
   ok("the projector counts three ballots live");
-  const phoneAxe = await person([["decide_member", "asm1.m03"]], phone, true);
+  const phoneAxe = await person([memberCookie("m03")], phone, true);
   await phoneAxe.goto(`${base}/decide/v/${vote}`);
   await axe(phoneAxe, "secret vote page on a phone");
 
