@@ -12,6 +12,7 @@ import (
 
 	"github.com/coopbox/coopbox/services/locale"
 	"github.com/coopbox/coopbox/services/page"
+	"github.com/coopbox/coopbox/services/person"
 )
 
 // Schema is the version of the layout of the "decide" bucket (store.go).
@@ -84,7 +85,7 @@ func New(opts Options) (*Service, error) {
 		return nil, err
 	}
 	s.mux.Handle("GET /decide/static/", http.StripPrefix("/decide/static/", staticFiles()))
-	s.mux.Handle("GET /decide/a/{id}/events", page.ParticipantsOnly(http.HandlerFunc(s.events)))
+	s.mux.HandleFunc("GET /decide/a/{id}/events", s.events)
 	s.rollRoutes()
 	s.voteRoutes()
 	return s, nil
@@ -99,11 +100,17 @@ func (s *Service) Close() error {
 	return nil
 }
 
-// events streams an assembly's live events (PROTOCOL.md, "Live events").
+// events streams an assembly's live events (PROTOCOL.md, "Live events") to
+// participants and to the members bound to the assembly by their link (who
+// may have picked no display name).
 func (s *Service) events(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if _, err := s.st.assembly(id); err != nil {
 		page.JSONError(w, http.StatusNotFound, "no_assembly", "no such assembly")
+		return
+	}
+	if _, bound := s.member(r, id); !bound && !person.FromContext(r.Context()).IsParticipant() {
+		page.JSONError(w, http.StatusUnauthorized, "join_first", "pick a display name or open your member link first")
 		return
 	}
 	s.live.serve(w, r, id, s.currentState(r, id)...)

@@ -67,20 +67,53 @@ const (
 )
 
 // Vote is one question put to an assembly. Type names the ballot and its
-// count (PROTOCOL.md, "Votes"); Settings holds what the type needs.
+// count (vote.go's voteTypes; PROTOCOL.md, "Votes"); Settings holds what
+// the type needs.
 type Vote struct {
-	ID         string         `json:"id"`
-	AssemblyID string         `json:"assemblyId"`
-	Title      string         `json:"title"`
-	Text       string         `json:"text,omitempty"`
-	Type       string         `json:"type"`
-	Options    []string       `json:"options,omitempty"`
-	Secret     bool           `json:"secret"`
-	HideResult bool           `json:"hideResult"` // results only once closed
-	Delegation bool           `json:"delegation"` // open votes only
-	Topic      string         `json:"topic,omitempty"`
-	Settings   map[string]any `json:"settings,omitempty"`
-	State      string         `json:"state"`
-	Seq        uint64         `json:"seq"` // order of creation in its assembly
-	Created    time.Time      `json:"created"`
+	ID         string       `json:"id"`
+	AssemblyID string       `json:"assemblyId"`
+	Title      string       `json:"title"`
+	Text       string       `json:"text,omitempty"`
+	Type       string       `json:"type"`
+	Options    []string     `json:"options,omitempty"`
+	Secret     bool         `json:"secret"`
+	HideResult bool         `json:"hideResult"` // results only once closed (always for secret votes)
+	Delegation bool         `json:"delegation"` // open votes only
+	Topic      string       `json:"topic,omitempty"`
+	Settings   VoteSettings `json:"settings"`
+	State      string       `json:"state"`
+	// Phase is the step of a consent round or an election without
+	// candidates (vote.go's phases); empty for the other types.
+	Phase string `json:"phase,omitempty"`
+	// Proposal is, in an election, the member the facilitator proposes
+	// after the nominations.
+	Proposal string    `json:"proposal,omitempty"`
+	Seq      uint64    `json:"seq"` // order of creation in its assembly
+	Created  time.Time `json:"created"`
+	Closed   time.Time `json:"closed,omitzero"`
+	// PublicKey is a secret vote's blind-signature key (DER,
+	// SubjectPublicKeyInfo), made when it first opens.
+	PublicKey []byte `json:"publicKey,omitempty"`
+}
+
+// VoteSettings are the settings of a vote's type; the zero value of each
+// is the usual choice.
+type VoteSettings struct {
+	Majority string `json:"majority,omitempty"` // yes/no: simple (default), absolute, two_thirds
+	Base     string `json:"base,omitempty"`     // yes/no: cast (default), present, members
+	Method   string `json:"method,omitempty"`   // ranked: schulze (default), rankedpairs, irv
+	// StatusQuo, for a ranked vote, is the label of a status-quo option
+	// added after the others ("keep things as they are").
+	StatusQuo    string   `json:"statusQuo,omitempty"`
+	MinApprovals int      `json:"minApprovals,omitempty"`
+	MaxApprovals int      `json:"maxApprovals,omitempty"`
+	NoneOfThese  bool     `json:"noneOfThese,omitempty"` // approval: adds a "none of these" option
+	MaxScore     int64    `json:"maxScore,omitempty"`    // score: 0..MaxScore (default 5)
+	Points       int64    `json:"points,omitempty"`      // dots: points to spread (default 5)
+	MaxPerOption int64    `json:"maxPerOption,omitempty"`
+	Grades       []string `json:"grades,omitempty"` // majority judgment, worst first
+	// DelegationCap bounds the delegated weight one voter casts (0: none);
+	// DelegationMaxAgeHours ends delegations that old (0: never).
+	DelegationCap         int64 `json:"delegationCap,omitempty"`
+	DelegationMaxAgeHours int   `json:"delegationMaxAgeHours,omitempty"`
 }

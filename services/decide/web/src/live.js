@@ -1,2 +1,3 @@
-// live.js: nothing yet; the vote pages' live updates (Server-Sent Events) come here.
+// live.js: the live updates of decide's pages are in vote.js and
+// projector.js (Server-Sent Events from /decide/a/{id}/events).
 export {};
