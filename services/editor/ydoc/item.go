@@ -100,6 +100,7 @@ type branch struct {
 	entries  map[string]*item
 	length   uint64
 	format   bool // has Format content
+	depth    int  // 0 for a root type, its parent's plus one for a nested type
 }
 
 // Type references written after content kind 7.

@@ -1,0 +1,205 @@
+package ydoc
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Nesting depth. Every reader of a document (the pad's exports, search,
+// y-prosemirror in each browser) walks nested types recursively, so a
+// document whose elements nest thousands deep costs every reader time and
+// memory out of all proportion to its size. A Doc with a depth limit
+// (SetMaxDepth) refuses an update that would nest types deeper than the
+// limit: ApplyUpdate returns ErrTooDeep and the document is unchanged.
+//
+// Depth is not written in an update: an item names its parent only
+// indirectly (a root's name, the ID of the item holding the parent type, or
+// no parent at all when it has an origin, whose parent it shares), so it
+// is a property of the integrated tree. The check therefore runs after
+// decoding and before integration, resolving each new type's parent
+// through the update's own structs and the integrated ones, whose depth
+// each branch keeps. A type whose parent cannot be resolved yet (it waits
+// for another update) is checked when it integrates instead: if it would
+// then be too deep it becomes a GC range, as an item whose parent is gone
+// does, since the update that brought it was accepted long before.
+
+// ErrTooDeep is returned by ApplyUpdate when the update would nest types
+// deeper than the document's limit.
+var ErrTooDeep = errors.New("ydoc: types nested too deeply")
+
+// SetMaxDepth limits how deep types may nest in the document from now on:
+// a root type has depth 0, a type inside it depth 1, and so on. Zero means
+// no limit (the default). What the document already holds is kept.
+func (d *Doc) SetMaxDepth(n int) { d.maxDepth = max(n, 0) }
+
+// tooDeep reports whether a type inside parent would pass the limit.
+func (d *Doc) tooDeep(parent *branch) bool {
+	return d.maxDepth > 0 && parent.depth >= d.maxDepth
+}
+
+// depthCheck resolves the parents of an update's structs before they are
+// integrated.
+type depthCheck struct {
+	d       *Doc
+	clients map[uint64][]*item // the update's structs by client, in clock order
+	memo    map[*item]int      // the depth of an item's parent; see parentDepth
+	path    []depthStep        // scratch for parentDepth
+}
+
+type depthStep struct {
+	it  *item
+	add int // 1 when the next item holds it as its parent type, 0 when it shares its parent
+}
+
+// Results of parentDepth other than a depth.
+const (
+	depthNone    = -1 // the item will have no parent (it becomes a GC range)
+	depthUnknown = -2 // its parent is in a struct the document does not have yet
+	depthBusy    = -3 // being resolved: a cycle, which never integrates
+)
+
+// checkDepth returns ErrTooDeep if a type of u would integrate deeper than
+// the limit.
+func (d *Doc) checkDepth(u *decodedUpdate) error {
+	if d.maxDepth == 0 {
+		return nil
+	}
+	var c *depthCheck
+	for _, cs := range u.clients {
+		for _, it := range cs.structs {
+			if it.ref != refType || it.id.Clock < d.store.state(it.id.Client) {
+				continue // only new types nest
+			}
+			if c == nil {
+				c = d.newDepthCheck(u)
+			}
+			if pd := c.parentDepth(it); pd >= d.maxDepth {
+				return fmt.Errorf("%w: %s %d:%d at depth %d (at most %d)", ErrTooDeep, typeName(it.content.typ), it.id.Client, it.id.Clock, pd+1, d.maxDepth)
+			}
+		}
+	}
+	return nil
+}
+
+func typeName(b *branch) string {
+	if b.nodeName != "" {
+		return "element " + b.nodeName
+	}
+	return "type"
+}
+
+func (d *Doc) newDepthCheck(u *decodedUpdate) *depthCheck {
+	c := &depthCheck{d: d, clients: map[uint64][]*item{}, memo: map[*item]int{}}
+	for _, cs := range u.clients {
+		c.clients[cs.client] = append(c.clients[cs.client], cs.structs...)
+	}
+	for client, l := range c.clients {
+		if !slices.IsSortedFunc(l, byClock) {
+			slices.SortStableFunc(l, byClock)
+			c.clients[client] = l
+		}
+	}
+	return c
+}
+
+func byClock(a, b *item) int { return cmp.Compare(a.id.Clock, b.id.Clock) }
+
+// find returns the update's struct holding id, if any.
+func (c *depthCheck) find(id ID) *item {
+	l := c.clients[id.Client]
+	i, found := slices.BinarySearchFunc(l, id.Clock, func(it *item, clock uint64) int {
+		switch {
+		case clock < it.id.Clock:
+			return 1
+		case clock >= it.end():
+			return -1
+		}
+		return 0
+	})
+	if !found {
+		return nil
+	}
+	return l[i]
+}
+
+// parentDepth is the depth of the parent the item will have once
+// integrated, resolved as Doc.resolve will: through its origin, else its
+// right origin, else the parent written on the wire. Chains of items
+// inside the update are followed without recursion and remembered.
+func (c *depthCheck) parentDepth(it *item) int {
+	c.path = c.path[:0]
+	v := 0
+	for {
+		if m, ok := c.memo[it]; ok {
+			v = m
+			break
+		}
+		next, add, direct := c.step(it)
+		if next == nil {
+			v = direct
+			c.memo[it] = v
+			break
+		}
+		c.memo[it] = depthBusy
+		c.path = append(c.path, depthStep{it, add})
+		it = next
+	}
+	for i := len(c.path) - 1; i >= 0; i-- {
+		s := c.path[i]
+		if v >= 0 {
+			v += s.add
+		} else if v == depthBusy {
+			v = depthUnknown
+		}
+		c.memo[s.it] = v
+	}
+	return v
+}
+
+// step resolves one link of an item's parent chain: either the answer
+// (next nil), or the struct of the update the answer depends on.
+func (c *depthCheck) step(it *item) (next *item, add, direct int) {
+	d := c.d
+	if it.ref == refGC || it.ref == refSkip {
+		return nil, 0, depthNone
+	}
+	// The neighbour whose parent the item shares, as in resolve.
+	var ref ID
+	switch {
+	case it.origin.valid():
+		ref = it.origin
+	case it.rightOrigin.valid():
+		ref = it.rightOrigin
+	case it.wire == nil:
+		return nil, 0, depthNone
+	case it.wire.byName:
+		return nil, 0, 0
+	default:
+		// The parent is the type held by the item with this ID.
+		if p := d.store.get(it.wire.id); p != nil {
+			if p.ref != refType {
+				return nil, 0, depthNone
+			}
+			return nil, 0, p.content.typ.depth
+		}
+		if p := c.find(it.wire.id); p != nil {
+			if p.ref != refType {
+				return nil, 0, depthNone
+			}
+			return p, 1, 0
+		}
+		return nil, 0, depthUnknown
+	}
+	if n := d.store.get(ref); n != nil {
+		if n.isGC() || n.parent == nil {
+			return nil, 0, depthNone
+		}
+		return nil, 0, n.parent.depth
+	}
+	if n := c.find(ref); n != nil {
+		return n, 0, 0
+	}
+	return nil, 0, depthUnknown
+}
