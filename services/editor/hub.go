@@ -36,6 +36,16 @@ type Limits struct {
 	// CompactEvery is how many log entries accumulate before the log is
 	// folded into the snapshot.
 	CompactEvery int
+	// MaxExport is the largest output of one export, and how much of a
+	// pad's text search reads (bytes); 0 means 32 MiB.
+	MaxExport int
+}
+
+func (l Limits) maxExport() int {
+	if l.MaxExport <= 0 {
+		return maxExport
+	}
+	return l.MaxExport
 }
 
 // DefaultLimits suit a Raspberry Pi: a 50 KB pad is a long AG report; 16 MiB
@@ -148,6 +158,9 @@ func (h *hub) load(id string) (*pad, error) {
 	}
 	doc := ydoc.NewDoc(randomClientID())
 	size := int64(len(snapshot))
+	// What is stored was accepted when it came: it loads whole (readers
+	// flatten what is too deep); what comes next meets the limit.
+	defer doc.SetMaxDepth(maxDepth)
 	if snapshot != nil {
 		if err := doc.ApplyUpdate(snapshot); err != nil {
 			return nil, fmt.Errorf("load pad %s snapshot: %w", id, err)

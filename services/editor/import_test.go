@@ -27,12 +27,12 @@ func loadUpdate(t *testing.T, u []byte) *ydoc.Doc {
 // TestMarkdownRoundTrip: the Markdown export of a pad made by the editor,
 // imported into a new pad and exported again, is the same Markdown.
 func TestMarkdownRoundTrip(t *testing.T) {
-	md := exportMarkdown(readPad(tiptapDoc(t)))
+	md := mdOf(readPad(tiptapDoc(t)))
 	u, err := importMarkdown([]byte(md))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := exportMarkdown(readPad(loadUpdate(t, u))); got != md {
+	if got := mdOf(readPad(loadUpdate(t, u))); got != md {
 		t.Errorf("round trip:\n%s\nwant:\n%s", got, md)
 	}
 }
@@ -42,7 +42,7 @@ func TestImportText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := exportText(readPad(loadUpdate(t, u)))
+	got := textOf(readPad(loadUpdate(t, u)))
 	if want := "Ordre du jour\n1. budget\n\nFin\n"; got != want {
 		t.Errorf("text import: %q, want %q", got, want)
 	}
@@ -54,7 +54,7 @@ func TestImportMarkdownOddities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := exportMarkdown(readPad(loadUpdate(t, u)))
+	md := mdOf(readPad(loadUpdate(t, u)))
 	for _, want := range []string{"a b 1 2", "\\<div\\>raw\\</div\\>", "logo mal [https://coop.example](https://coop.example)"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("import of oddities lacks %q:\n%s", want, md)
@@ -82,7 +82,7 @@ func editorView(t *testing.T, state []byte) string {
 // pad into exactly the document the original was.
 func TestImportedPadOpensInTheEditor(t *testing.T) {
 	orig := tiptapDoc(t)
-	u, err := importMarkdown([]byte(exportMarkdown(readPad(orig))))
+	u, err := importMarkdown([]byte(mdOf(readPad(orig))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,11 +96,11 @@ func TestImportedPadOpensInTheEditor(t *testing.T) {
 // text structure; scripts and event handlers never make it in.
 func TestHTMLRoundTrip(t *testing.T) {
 	orig := tiptapDoc(t)
-	u, err := importHTML([]byte(exportHTML("AG", "fr", readPad(orig))))
+	u, err := importHTML([]byte(htmlOf("AG", "fr", readPad(orig))))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, want := exportText(readPad(loadUpdate(t, u))), exportText(readPad(orig))
+	got, want := textOf(readPad(loadUpdate(t, u))), textOf(readPad(orig))
 	// HTML has no task lists in CommonMark: the tasks come back as a bullet
 	// list whose items start with their box.
 	want = strings.NewReplacer("[x] Envoyer", "- Envoyer", "[ ] Réserver", "- Réserver").Replace(want)
@@ -111,7 +111,7 @@ func TestHTMLRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := exportMarkdown(readPad(loadUpdate(t, evil)))
+	md := mdOf(readPad(loadUpdate(t, evil)))
 	if strings.Contains(md, "steal") {
 		t.Errorf("script made it into the pad: %q", md)
 	}
@@ -168,7 +168,7 @@ func TestImportOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := exportMarkdown(readPad(d)); got != "# Rapport\n\nUne *année* riche.\n" {
+	if got := mdOf(readPad(d)); got != "# Rapport\n\nUne *année* riche.\n" {
 		t.Errorf("imported pad reads %q", got)
 	}
 	for _, tc := range []struct {
@@ -195,8 +195,8 @@ func TestImportOverHTTP(t *testing.T) {
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("create from template: %d", res.StatusCode)
 	}
-	if d, _ = ts.loadDoc(p.ID); !strings.Contains(exportText(readPad(d)), "Ordre du jour") {
-		t.Errorf("the AG template pad reads %q", exportText(readPad(d)))
+	if d, _ = ts.loadDoc(p.ID); !strings.Contains(textOf(readPad(d)), "Ordre du jour") {
+		t.Errorf("the AG template pad reads %q", textOf(readPad(d)))
 	}
 }
 
@@ -240,10 +240,10 @@ func FuzzImport(f *testing.F) {
 			t.Fatalf("the imported pad does not load: %v", err)
 		}
 		blocks := readPad(d)
-		exportMarkdown(blocks)
-		exportHTML("x", "fr", blocks)
-		exportText(blocks)
-		if _, err := exportODT("x", blocks, time.Time{}); err != nil {
+		mdOf(blocks)
+		htmlOf("x", "fr", blocks)
+		textOf(blocks)
+		if _, err := exportODT("x", blocks, time.Time{}, maxExport); err != nil {
 			t.Fatalf("odt: %v", err)
 		}
 	})
