@@ -216,7 +216,7 @@ func TestEmptyItemsSurviveTheEditor(t *testing.T) {
 }
 
 // FuzzImport: whatever file someone uploads, an import gives an error or a
-// pad that loads and exports, never a panic.
+// pad that loads (under the pads' nesting limit) and exports, never a panic.
 func FuzzImport(f *testing.F) {
 	f.Add([]byte("# Titre\n\n- [x] fait\n- [ ] à faire\n\n> cité\n\n```go\ncode\n```\n"), uint8(0))
 	f.Add([]byte("<h1>Titre</h1><ul><li><p>un</p><ul><li>deux</li></ul></li></ul><script>x()</script>"), uint8(1))
@@ -236,13 +236,19 @@ func FuzzImport(f *testing.F) {
 			return
 		}
 		d := ydoc.NewDoc(9)
+		d.SetMaxDepth(maxDepth)
 		if err := d.ApplyUpdate(u); err != nil {
 			t.Fatalf("the imported pad does not load: %v", err)
 		}
 		blocks := readPad(d)
-		mdOf(blocks)
-		htmlOf("x", "fr", blocks)
-		textOf(blocks)
+		for _, export := range []func([]block, int) (string, error){exportMarkdown, exportText} {
+			if _, err := export(blocks, maxExport); err != nil {
+				t.Fatalf("export: %v", err)
+			}
+		}
+		if _, err := exportHTML("x", "fr", blocks, maxExport); err != nil {
+			t.Fatalf("html: %v", err)
+		}
 		if _, err := exportODT("x", blocks, time.Time{}, maxExport); err != nil {
 			t.Fatalf("odt: %v", err)
 		}

@@ -12,7 +12,7 @@ import (
 // fragment "default" of a fresh document (in one transaction), each level
 // holding a paragraph first, so that the element that nests goes in
 // through its origin (its left neighbour) rather than its parent's ID.
-func chain(t *testing.T, n int) (*Doc, []byte) {
+func chain(t testing.TB, n int) (*Doc, []byte) {
 	t.Helper()
 	d := NewDoc(7)
 	u, err := d.Transact(func() error {
@@ -182,4 +182,68 @@ func TestDeltaOf(t *testing.T) {
 		got[0].Insert != strings.Repeat("a", 1000) || got[1].Insert != strings.Repeat("a", 1000) || len(got[1].Attributes) != 1 {
 		t.Errorf("DeltaOf(bold) = %d ops %+v", len(got), got[:min(len(got), 3)])
 	}
+}
+
+// FuzzDepthLimit feeds arbitrary updates to a document with a depth limit
+// that already nests to its limit: a refused update changes nothing, and
+// whatever is accepted leaves every type within the limit, its recorded
+// depth that of its parents.
+func FuzzDepthLimit(f *testing.F) {
+	const limit = 6
+	_, base := chain(f, limit)
+	_, deeper := chain(f, limit+2)
+	f.Add(deeper)
+	f.Add(base)
+	f.Add(sampleUpdate())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := NewDoc(3)
+		d.SetMaxDepth(limit)
+		if err := d.ApplyUpdate(base); err != nil {
+			t.Fatal(err)
+		}
+		before := d.EncodeStateAsUpdate(nil)
+		err := d.ApplyUpdate(b)
+		if errors.Is(err, ErrTooDeep) && !bytes.Equal(d.EncodeStateAsUpdate(nil), before) {
+			t.Fatal("a refused update changed the document")
+		}
+		for _, l := range d.store.clients {
+			for _, blk := range l.blocks {
+				for _, it := range blk {
+					if it.ref != refType || it.parent == nil {
+						continue
+					}
+					typ := it.content.typ
+					if typ.depth > limit || typ.depth != it.parent.depth+1 {
+						t.Fatalf("a type at depth %d under one at %d (limit %d)", typ.depth, it.parent.depth, limit)
+					}
+				}
+			}
+		}
+	})
+}
+
+// FuzzAdds feeds a read-only client's update, as any client may send it,
+// to the check that tells a real edit from a sync answer: an error or an
+// answer, never a panic, and an update that adds nothing changes nothing.
+func FuzzAdds(f *testing.F) {
+	f.Add(sampleUpdate())
+	f.Add([]byte{0, 0})
+	f.Add([]byte{0, 1, 1, 1, 0, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := NewDoc(3)
+		if err := d.ApplyUpdate(sampleUpdate()); err != nil {
+			t.Fatal(err)
+		}
+		before := d.EncodeStateAsUpdate(nil)
+		adds, err := d.Adds(b)
+		if err != nil || adds {
+			return
+		}
+		if err := d.ApplyUpdate(b); err != nil {
+			t.Fatalf("Adds accepted what ApplyUpdate refuses: %v", err)
+		}
+		if !bytes.Equal(d.EncodeStateAsUpdate(nil), before) {
+			t.Fatal("an update that adds nothing changed the document")
+		}
+	})
 }
