@@ -354,3 +354,33 @@ func TestManyParagraphsImport(t *testing.T) {
 		t.Errorf("import of a %d-byte update into pads of at most 1 MiB: %d %v, want 413 too_large", len(u), code, body)
 	}
 }
+
+// TestHistoryOfALargePad: a version page shows and compares at most
+// maxHistory bytes, and says so past it.
+func TestHistoryOfALargePad(t *testing.T) {
+	ts := startService(t, filepath.Join(t.TempDir(), "pads.db"), DefaultLimits)
+	// 1.5 MiB of text, four times that once escaped as HTML
+	code, body := upload(t, ts, "chevrons.txt", bytes.Repeat([]byte("<<<<<<<<<<<<<<<\n\n"), 90000))
+	if code != http.StatusCreated {
+		t.Fatalf("import: %d %v", code, body)
+	}
+	d, err := ts.loadDoc(body["id"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := ts.st.addVersion(body["id"], versionMeta{Created: time.Now()}, d.EncodeStateAsUpdate(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", ts.srv.URL+"/pads/"+body["id"]+"/history/"+strconv.FormatUint(v.Seq, 10), nil)
+	req.Header.Set("Accept-Language", "en")
+	res, err := slowClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !bytes.Contains(page, []byte("too large to show")) || len(page) > 1<<20 {
+		t.Errorf("version page of a large pad: %d, %d bytes, without the notice", res.StatusCode, len(page))
+	}
+}
