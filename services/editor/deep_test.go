@@ -384,3 +384,31 @@ func TestHistoryOfALargePad(t *testing.T) {
 		t.Errorf("version page of a large pad: %d, %d bytes, without the notice", res.StatusCode, len(page))
 	}
 }
+
+// TestDepthBoundary: 31 levels of list (the paragraph of the deepest item
+// at depth 63, its text at 64) import and read back as they are; 32 are
+// refused.
+func TestDepthBoundary(t *testing.T) {
+	nested := func(n int) string {
+		var md strings.Builder
+		for i := range n {
+			md.WriteString(strings.Repeat("  ", i) + "- niveau " + strconv.Itoa(i) + "\n")
+		}
+		return md.String()
+	}
+	u, err := importMarkdown([]byte(nested(31)))
+	if err != nil {
+		t.Fatalf("31 levels: %v", err)
+	}
+	d := ydoc.NewDoc(9)
+	d.SetMaxDepth(maxDepth)
+	if err := d.ApplyUpdate(u); err != nil {
+		t.Fatalf("31 levels under the pads' limit: %v", err)
+	}
+	if got := mdOf(readPad(d)); got != nested(31) {
+		t.Errorf("31 levels read back as\n%s", got)
+	}
+	if _, err := importMarkdown([]byte(nested(32))); err != errTooDeep {
+		t.Errorf("32 levels: %v, want errTooDeep", err)
+	}
+}

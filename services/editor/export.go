@@ -53,7 +53,8 @@ func readChildren(nodes []ydoc.XMLNode, depth int) []block {
 		if !ok {
 			continue
 		}
-		if depth >= maxDepth-1 {
+		if depth >= maxDepth || depth == maxDepth-1 && !leaf(el) {
+			// its children would be deeper than the limit (their text too)
 			out = append(out, flatten(el)...)
 			continue
 		}
@@ -73,6 +74,16 @@ func readChildren(nodes []ydoc.XMLNode, depth int) []block {
 		out = append(out, b)
 	}
 	return out
+}
+
+// leaf reports whether el holds only text and hard breaks.
+func leaf(el *ydoc.XMLElement) bool {
+	for _, c := range el.Children() {
+		if c, ok := c.(*ydoc.XMLElement); ok && c.Name() != "hardBreak" {
+			return false
+		}
+	}
+	return true
 }
 
 // flatten returns the text under el as paragraphs, one per element holding

@@ -158,9 +158,6 @@ func (h *hub) load(id string) (*pad, error) {
 	}
 	doc := ydoc.NewDoc(randomClientID())
 	size := int64(len(snapshot))
-	// What is stored was accepted when it came: it loads whole (readers
-	// flatten what is too deep); what comes next meets the limit.
-	defer doc.SetMaxDepth(maxDepth)
 	if snapshot != nil {
 		if err := doc.ApplyUpdate(snapshot); err != nil {
 			return nil, fmt.Errorf("load pad %s snapshot: %w", id, err)
@@ -172,6 +169,9 @@ func (h *hub) load(id string) (*pad, error) {
 		}
 		size += int64(len(u))
 	}
+	// What is stored was accepted when it came, so it loads whole (the
+	// readers flatten what lies too deep); what comes next meets the limit.
+	doc.SetMaxDepth(maxDepth)
 	return &pad{id: id, hub: h, doc: doc, seq: last, fresh: len(updates), size: size, lastAuto: h.now(),
 		jobs: make(chan job, 1024), quit: make(chan struct{}), done: make(chan struct{}),
 		conns: map[*conn]struct{}{}, aware: map[uint64]awareness{}}, nil
