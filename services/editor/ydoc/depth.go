@@ -40,12 +40,18 @@ func (d *Doc) tooDeep(parent *branch) bool {
 }
 
 // depthCheck resolves the parents of an update's structs before they are
-// integrated.
+// integrated. What it learns about a struct it notes in the struct's
+// scratch field: the structs are fresh from the decoder, and it only
+// follows references into the update itself, never into pending structs.
 type depthCheck struct {
 	d       *Doc
 	clients map[uint64][]*item // the update's structs by client, in clock order
-	memo    map[*item]int      // the depth of an item's parent; see parentDepth
 	path    []depthStep        // scratch for parentDepth
+
+	// the client looked up last (most references are to the same one)
+	client uint64
+	state  uint64  // its state in the document
+	list   []*item // its structs in the update
 }
 
 type depthStep struct {
@@ -60,6 +66,11 @@ const (
 	depthBusy    = -3 // being resolved: a cycle, which never integrates
 )
 
+// scratch encodes a parentDepth result as a non-zero number: zero means
+// not resolved yet.
+func toScratch(v int) int32   { return int32(v - depthBusy + 1) }
+func fromScratch(s int32) int { return int(s) + depthBusy - 1 }
+
 // checkDepth returns ErrTooDeep if a type of u would integrate deeper than
 // the limit.
 func (d *Doc) checkDepth(u *decodedUpdate) error {
@@ -68,8 +79,9 @@ func (d *Doc) checkDepth(u *decodedUpdate) error {
 	}
 	var c *depthCheck
 	for _, cs := range u.clients {
+		state := d.store.state(cs.client)
 		for _, it := range cs.structs {
-			if it.ref != refType || it.id.Clock < d.store.state(it.id.Client) {
+			if it.ref != refType || it.id.Clock < state {
 				continue // only new types nest
 			}
 			if c == nil {
@@ -91,24 +103,25 @@ func typeName(b *branch) string {
 }
 
 func (d *Doc) newDepthCheck(u *decodedUpdate) *depthCheck {
-	c := &depthCheck{d: d, clients: map[uint64][]*item{}, memo: map[*item]int{}}
+	c := &depthCheck{d: d, clients: make(map[uint64][]*item, len(u.clients)), client: noID.Client}
 	for _, cs := range u.clients {
-		c.clients[cs.client] = append(c.clients[cs.client], cs.structs...)
-	}
-	for client, l := range c.clients {
-		if !slices.IsSortedFunc(l, byClock) {
-			slices.SortStableFunc(l, byClock)
-			c.clients[client] = l
+		l, twice := c.clients[cs.client]
+		if !twice {
+			c.clients[cs.client] = cs.structs
+			continue
 		}
+		// A client named twice: one list in clock order, as integrateBatch
+		// makes it.
+		l = append(slices.Clip(l), cs.structs...)
+		slices.SortStableFunc(l, func(a, b *item) int { return cmp.Compare(a.id.Clock, b.id.Clock) })
+		c.clients[cs.client] = l
 	}
 	return c
 }
 
-func byClock(a, b *item) int { return cmp.Compare(a.id.Clock, b.id.Clock) }
-
 // find returns the update's struct holding id, if any.
 func (c *depthCheck) find(id ID) *item {
-	l := c.clients[id.Client]
+	l := c.list
 	i, found := slices.BinarySearchFunc(l, id.Clock, func(it *item, clock uint64) int {
 		switch {
 		case clock < it.id.Clock:
@@ -132,17 +145,17 @@ func (c *depthCheck) parentDepth(it *item) int {
 	c.path = c.path[:0]
 	v := 0
 	for {
-		if m, ok := c.memo[it]; ok {
-			v = m
+		if it.scratch != 0 {
+			v = fromScratch(it.scratch)
 			break
 		}
 		next, add, direct := c.step(it)
 		if next == nil {
 			v = direct
-			c.memo[it] = v
+			it.scratch = toScratch(v)
 			break
 		}
-		c.memo[it] = depthBusy
+		it.scratch = toScratch(depthBusy)
 		c.path = append(c.path, depthStep{it, add})
 		it = next
 	}
@@ -153,7 +166,7 @@ func (c *depthCheck) parentDepth(it *item) int {
 		} else if v == depthBusy {
 			v = depthUnknown
 		}
-		c.memo[s.it] = v
+		s.it.scratch = toScratch(v)
 	}
 	return v
 }
@@ -161,7 +174,6 @@ func (c *depthCheck) parentDepth(it *item) int {
 // step resolves one link of an item's parent chain: either the answer
 // (next nil), or the struct of the update the answer depends on.
 func (c *depthCheck) step(it *item) (next *item, add, direct int) {
-	d := c.d
 	if it.ref == refGC || it.ref == refSkip {
 		return nil, 0, depthNone
 	}
@@ -178,28 +190,39 @@ func (c *depthCheck) step(it *item) (next *item, add, direct int) {
 		return nil, 0, 0
 	default:
 		// The parent is the type held by the item with this ID.
-		if p := d.store.get(it.wire.id); p != nil {
-			if p.ref != refType {
-				return nil, 0, depthNone
-			}
-			return nil, 0, p.content.typ.depth
-		}
-		if p := c.find(it.wire.id); p != nil {
-			if p.ref != refType {
-				return nil, 0, depthNone
-			}
+		p, inUpdate := c.lookup(it.wire.id)
+		switch {
+		case p == nil:
+			return nil, 0, depthUnknown
+		case p.ref != refType:
+			return nil, 0, depthNone
+		case inUpdate:
 			return p, 1, 0
 		}
+		return nil, 0, p.content.typ.depth
+	}
+	n, inUpdate := c.lookup(ref)
+	switch {
+	case n == nil:
 		return nil, 0, depthUnknown
-	}
-	if n := d.store.get(ref); n != nil {
-		if n.isGC() || n.parent == nil {
-			return nil, 0, depthNone
-		}
-		return nil, 0, n.parent.depth
-	}
-	if n := c.find(ref); n != nil {
+	case inUpdate:
 		return n, 0, 0
+	case n.isGC() || n.parent == nil:
+		return nil, 0, depthNone
 	}
-	return nil, 0, depthUnknown
+	return nil, 0, n.parent.depth
+}
+
+// lookup finds the struct holding id: integrated, or in the update.
+func (c *depthCheck) lookup(id ID) (it *item, inUpdate bool) {
+	if id.Client != c.client {
+		c.client, c.state, c.list = id.Client, c.d.store.state(id.Client), c.clients[id.Client]
+	}
+	if id.Clock < c.state {
+		return c.d.store.get(id), false
+	}
+	if it := c.find(id); it != nil {
+		return it, true
+	}
+	return nil, false
 }

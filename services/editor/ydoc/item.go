@@ -49,6 +49,7 @@ type item struct {
 	parentSub   string
 	flags       uint8
 	ref         uint8
+	scratch     int32    // checkDepth's note on a struct being decoded (fits in padding)
 	str         []byte   // refString: UTF-8 text
 	content     *content // other kinds
 	wire        *wireParent
