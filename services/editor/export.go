@@ -6,6 +6,7 @@ import (
 	"html"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,16 +39,24 @@ type block struct {
 	children []block // for containers
 }
 
-// readPad turns a pad's document into blocks.
+// readPad turns a pad's document into blocks. Elements nested deeper than
+// maxDepth (a pad stored before the limit existed) are not walked as such:
+// the text under each becomes paragraphs at that depth, so exports and
+// search still see every word and no reader nests deeper.
 func readPad(d *ydoc.Doc) []block {
-	return readChildren(d.XMLFragment("default").Children())
+	return readChildren(d.XMLFragment("default").Children(), 1)
 }
 
-func readChildren(nodes []ydoc.XMLNode) []block {
+func readChildren(nodes []ydoc.XMLNode, depth int) []block {
 	var out []block
 	for _, n := range nodes {
 		el, ok := n.(*ydoc.XMLElement)
 		if !ok {
+			continue
+		}
+		if depth >= maxDepth || depth == maxDepth-1 && !leaf(el) {
+			// its children would be deeper than the limit (their text too)
+			out = append(out, flatten(el)...)
 			continue
 		}
 		b := block{name: el.Name(), attrs: el.Attributes()}
@@ -60,7 +69,7 @@ func readChildren(nodes []ydoc.XMLNode) []block {
 					b.runs = append(b.runs, run{br: true})
 					continue
 				}
-				b.children = append(b.children, readChildren([]ydoc.XMLNode{c})...)
+				b.children = append(b.children, readChildren([]ydoc.XMLNode{c}, depth+1)...)
 			}
 		}
 		out = append(out, b)
@@ -68,9 +77,58 @@ func readChildren(nodes []ydoc.XMLNode) []block {
 	return out
 }
 
+// leaf reports whether el holds only text and hard breaks.
+func leaf(el *ydoc.XMLElement) bool {
+	for _, c := range el.Children() {
+		if c, ok := c.(*ydoc.XMLElement); ok && c.Name() != "hardBreak" {
+			return false
+		}
+	}
+	return true
+}
+
+// flatten returns the text under el as paragraphs, one per element holding
+// text, in document order; it keeps its own stack, as el may be the top of
+// thousands of levels.
+func flatten(el *ydoc.XMLElement) []block {
+	var out []block
+	stack := []*ydoc.XMLElement{el}
+	for len(stack) > 0 {
+		e := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		kids := e.Children()
+		var p block
+		for _, c := range kids {
+			switch c := c.(type) {
+			case *ydoc.XMLText:
+				p.runs = append(p.runs, readRuns(c)...)
+			case *ydoc.XMLElement:
+				if c.Name() == "hardBreak" {
+					p.runs = append(p.runs, run{br: true})
+				}
+			}
+		}
+		if len(p.runs) > 0 {
+			p.name = "paragraph"
+			out = append(out, p)
+		}
+		for i := len(kids) - 1; i >= 0; i-- {
+			if c, ok := kids[i].(*ydoc.XMLElement); ok && c.Name() != "hardBreak" {
+				stack = append(stack, c)
+			}
+		}
+	}
+	return out
+}
+
+// isMark reports whether a formatting attribute is one of the editor's
+// marks. Only those are read: a text may carry any number of others, and
+// each would be copied into every run after it.
+func isMark(key string) bool { return slices.Contains(markOrder, key) }
+
 func readRuns(t *ydoc.XMLText) []run {
 	var out []run
-	for _, op := range t.Delta() {
+	for _, op := range t.DeltaOf(isMark) {
 		s, ok := op.Insert.(string)
 		if !ok {
 			continue
@@ -78,7 +136,7 @@ func readRuns(t *ydoc.XMLText) []run {
 		r := run{text: s, marks: map[string]map[string]any{}}
 		for k, v := range op.Attributes {
 			attrs, _ := v.(map[string]any)
-			r.marks[ydoc.MarkName(k)] = attrs
+			r.marks[k] = attrs
 		}
 		out = append(out, r)
 	}
@@ -130,88 +188,78 @@ func safeHref(h string) string {
 // ---- plain text ----
 
 // exportText writes the pad as plain text: paragraphs separated by a blank
-// line, list items with "- " or their number, tasks with [x] or [ ].
-func exportText(blocks []block) string {
-	var b strings.Builder
-	writeTextBlocks(&b, blocks, "")
-	return strings.TrimRight(b.String(), "\n") + "\n"
+// line, list items with "- " or their number, tasks with [x] or [ ]. Past
+// limit bytes it stops with errTooLarge and what it wrote.
+func exportText(blocks []block, limit int) (string, error) {
+	w := newLines(newSink(limit))
+	writeTextBlocks(w, blocks)
+	return w.finish()
 }
 
 func plainRuns(runs []run) string {
 	return renderRuns(runs, "\n", func(r run) string { return r.text }, nil)
 }
 
-func writeTextBlocks(b *strings.Builder, blocks []block, indent string) {
+func writeTextBlocks(w *lines, blocks []block) {
 	for _, bl := range blocks {
+		if w.out.full {
+			return
+		}
 		switch bl.name {
 		case "bulletList", "orderedList", "taskList":
-			writeListItems(b, bl, indent, "", writeTextBlocks)
+			writeListItems(w, bl, "", writeTextBlocks)
 		case "blockquote":
-			var inner strings.Builder
-			writeTextBlocks(&inner, bl.children, "")
-			writeIndented(b, strings.TrimRight(inner.String(), "\n"), indent+"> ", indent+"> ")
-			b.WriteString("\n")
+			w.open("> ", "> ", false)
+			writeTextBlocks(w, bl.children)
+			w.close()
+			w.WriteString("\n")
 		case "horizontalRule":
-			b.WriteString(indent + "----\n\n")
+			w.WriteString("----\n\n")
 		default:
 			if len(bl.children) > 0 && len(bl.runs) == 0 {
-				writeTextBlocks(b, bl.children, indent)
+				writeTextBlocks(w, bl.children)
 				continue
 			}
-			writeIndented(b, plainRuns(bl.runs), indent, indent)
-			b.WriteString("\n")
+			w.WriteString(plainRuns(bl.runs) + "\n\n")
 		}
 	}
 }
 
 // writeListItems writes the items of a list block: each marked ("- ", "3. ",
-// a task's box after taskPrefix), its children rendered by inner and indented
-// under the marker, as a tight list.
-func writeListItems(b *strings.Builder, bl block, indent, taskPrefix string, inner func(*strings.Builder, []block, string)) {
+// a task's box after taskPrefix), its children written by inner and
+// indented under the marker, as a tight list.
+func writeListItems(w *lines, bl block, taskPrefix string, inner func(*lines, []block)) {
 	n := attrInt(bl, "start", 1)
 	for _, item := range bl.children {
+		if w.out.full {
+			return
+		}
 		marker := "- "
 		switch {
 		case bl.name == "orderedList":
-			marker = fmt.Sprintf("%d. ", n)
+			marker = strconv.Itoa(n) + ". "
 			n++
 		case item.name == "taskItem" && attrBool(item, "checked"):
 			marker = taskPrefix + "[x] "
 		case item.name == "taskItem":
 			marker = taskPrefix + "[ ] "
 		}
-		var sb strings.Builder
-		inner(&sb, item.children, "")
-		body := strings.ReplaceAll(strings.TrimRight(sb.String(), "\n"), "\n\n", "\n")
-		writeIndented(b, body, indent+marker, indent+strings.Repeat(" ", len(marker)))
+		w.open(marker, strings.Repeat(" ", len(marker)), true)
+		inner(w, item.children)
+		w.close()
 	}
-	b.WriteString("\n")
-}
-
-// writeIndented writes s with first before its first line and rest before
-// the others, blank lines inside a block kept without trailing spaces.
-func writeIndented(b *strings.Builder, s, first, rest string) {
-	for i, line := range strings.Split(s, "\n") {
-		p := rest
-		if i == 0 {
-			p = first
-		}
-		if line == "" {
-			b.WriteString(strings.TrimRight(p, " ") + "\n")
-			continue
-		}
-		b.WriteString(p + line + "\n")
-	}
+	w.WriteString("\n")
 }
 
 // ---- Markdown ----
 
 // exportMarkdown writes the pad as CommonMark with GFM task lists and
-// strikethrough; underline, which Markdown lacks, becomes <u>.
-func exportMarkdown(blocks []block) string {
-	var b strings.Builder
-	writeMarkdownBlocks(&b, blocks, "")
-	return strings.TrimRight(b.String(), "\n") + "\n"
+// strikethrough; underline, which Markdown lacks, becomes <u>. Past limit
+// bytes it stops with errTooLarge.
+func exportMarkdown(blocks []block, limit int) (string, error) {
+	w := newLines(newSink(limit))
+	writeMarkdownBlocks(w, blocks)
+	return w.finish()
 }
 
 var mdEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`, `<`, `\<`, `>`, `\>`, `#`, `\#`, `~`, `\~`)
@@ -270,62 +318,69 @@ func pieceOf(r run) string {
 
 // codeSpan quotes s with enough backticks.
 func codeSpan(s string) string {
-	n := 1
-	for strings.Contains(s, strings.Repeat("`", n)) {
-		n++
-	}
-	fence := strings.Repeat("`", n)
+	fence := strings.Repeat("`", longestRun(s, '`')+1)
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
 		return fence + " " + s + " " + fence
 	}
 	return fence + s + fence
 }
 
-func writeMarkdownBlocks(b *strings.Builder, blocks []block, indent string) {
+func writeMarkdownBlocks(w *lines, blocks []block) {
 	for _, bl := range blocks {
+		if w.out.full {
+			return
+		}
 		switch bl.name {
 		case "heading":
 			level := min(max(attrInt(bl, "level", 1), 1), 6)
-			b.WriteString(indent + strings.Repeat("#", level) + " " + markdownRuns(bl.runs) + "\n\n")
+			w.WriteString(strings.Repeat("#", level) + " " + markdownRuns(bl.runs) + "\n\n")
 		case "bulletList", "orderedList", "taskList":
-			writeListItems(b, bl, indent, "- ", writeMarkdownBlocks)
+			writeListItems(w, bl, "- ", writeMarkdownBlocks)
 		case "blockquote":
-			var inner strings.Builder
-			writeMarkdownBlocks(&inner, bl.children, "")
-			writeIndented(b, strings.TrimRight(inner.String(), "\n"), indent+"> ", indent+"> ")
-			b.WriteString("\n")
+			w.open("> ", "> ", false)
+			writeMarkdownBlocks(w, bl.children)
+			w.close()
+			w.WriteString("\n")
 		case "codeBlock":
 			code := plainRuns(bl.runs)
-			fence := "```"
-			for strings.Contains(code, fence) {
-				fence += "`"
-			}
+			fence := strings.Repeat("`", max(3, longestRun(code, '`')+1))
 			lang := strings.Fields(attrString(bl.attrs, "language") + " ")
-			b.WriteString(indent + fence)
+			w.WriteString(fence)
 			if len(lang) > 0 {
-				b.WriteString(lang[0])
+				w.WriteString(lang[0])
 			}
-			b.WriteString("\n")
-			writeIndented(b, code, indent, indent)
-			b.WriteString(indent + fence + "\n\n")
+			w.WriteString("\n" + code + "\n" + fence + "\n\n")
 		case "horizontalRule":
-			b.WriteString(indent + "---\n\n")
+			w.WriteString("---\n\n")
 		case "paragraph":
 			text := markdownRuns(bl.runs)
 			// a paragraph must not read as a list, a quote or a heading
 			if t := strings.TrimLeft(text, " "); len(t) > 0 && strings.ContainsAny(t[:1], "-+") || startsWithNumberDot(t) {
 				text = `\` + text
 			}
-			writeIndented(b, text, indent, indent)
-			b.WriteString("\n")
+			w.WriteString(text + "\n\n")
 		default:
 			if len(bl.runs) > 0 {
-				writeIndented(b, markdownRuns(bl.runs), indent, indent)
-				b.WriteString("\n")
+				w.WriteString(markdownRuns(bl.runs) + "\n\n")
 			}
-			writeMarkdownBlocks(b, bl.children, indent)
+			writeMarkdownBlocks(w, bl.children)
 		}
 	}
+}
+
+// longestRun is the length of the longest run of c in s (a fence must be
+// longer; looking for ever longer fences would take time quadratic in s).
+func longestRun(s string, c byte) int {
+	longest, n := 0, 0
+	for i := range len(s) {
+		if s[i] == c {
+			n++
+			longest = max(longest, n)
+		} else {
+			n = 0
+		}
+	}
+	return longest
 }
 
 func startsWithNumberDot(s string) bool {
@@ -339,14 +394,15 @@ func startsWithNumberDot(s string) bool {
 // ---- HTML ----
 
 // exportHTML writes the pad as a standalone HTML document. Text and
-// attributes are escaped; links keep only safe schemes.
-func exportHTML(title, lang string, blocks []block) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "<!doctype html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>%s</title>\n</head>\n<body>\n",
+// attributes are escaped; links keep only safe schemes. Past limit bytes
+// it stops with errTooLarge.
+func exportHTML(title, lang string, blocks []block, limit int) (string, error) {
+	b := newSink(limit)
+	fmt.Fprintf(b, "<!doctype html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>%s</title>\n</head>\n<body>\n",
 		html.EscapeString(lang), html.EscapeString(title))
-	writeHTMLBlocks(&b, blocks)
+	writeHTMLBlocks(b, blocks)
 	b.WriteString("</body>\n</html>\n")
-	return b.String()
+	return b.result()
 }
 
 func htmlRuns(runs []run) string {
@@ -371,8 +427,11 @@ func htmlRuns(runs []run) string {
 	})
 }
 
-func writeHTMLBlocks(b *strings.Builder, blocks []block) {
+func writeHTMLBlocks(b *sink, blocks []block) {
 	for _, bl := range blocks {
+		if b.full {
+			return
+		}
 		switch bl.name {
 		case "heading":
 			level := min(max(attrInt(bl, "level", 1), 1), 6)
@@ -481,21 +540,31 @@ func (s *Service) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body []byte
+	var text string
+	limit := s.opts.Limits.maxExport()
 	switch r.PathValue("format") {
 	case "md":
-		body = []byte(exportMarkdown(readPad(d)))
+		text, err = exportMarkdown(readPad(d), limit)
 	case "html":
-		body = []byte(exportHTML(m.Title, locale.Choose(r).String(), readPad(d)))
+		text, err = exportHTML(m.Title, locale.Choose(r).String(), readPad(d), limit)
 	case "txt":
-		body = []byte(exportText(readPad(d)))
+		text, err = exportText(readPad(d), limit)
 	case "yjs":
 		body = d.EncodeStateAsUpdate(nil)
 	case "odt":
-		if body, err = exportODT(m.Title, readPad(d), m.Updated); err != nil {
-			s.opts.Log.Error("export odt", "pad", id, "err", err)
-			page.JSONError(w, http.StatusInternalServerError, "internal", "could not write the file")
-			return
-		}
+		body, err = exportODT(m.Title, readPad(d), m.Updated, limit)
+	}
+	switch {
+	case errors.Is(err, errTooLarge):
+		s.opts.Log.Warn("export too large", "pad", id, "format", r.PathValue("format"), "limit", limit)
+		page.JSONError(w, http.StatusUnprocessableEntity, "too_large", s.printer(r).T("pads.export.tooLarge"))
+		return
+	case err != nil:
+		s.opts.Log.Error("export", "pad", id, "format", r.PathValue("format"), "err", err)
+		page.JSONError(w, http.StatusInternalServerError, "internal", "could not write the file")
+		return
+	case body == nil:
+		body = []byte(text)
 	}
 	w.Header().Set("Content-Type", f.ctype)
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": m.Title + f.ext}))

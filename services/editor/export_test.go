@@ -59,7 +59,7 @@ Présents : **Ana**, *Bo* et [la Fabrique](https://fabrique.example/).
 Ligne 1\
 Ligne 2 avec ` + "`code`" + ` & \<balises\>
 `
-	if got := exportMarkdown(blocks); got != wantMD {
+	if got := mdOf(blocks); got != wantMD {
 		t.Errorf("Markdown:\n%s\nwant:\n%s", got, wantMD)
 	}
 
@@ -87,11 +87,11 @@ exit 0
 Ligne 1
 Ligne 2 avec code & <balises>
 `
-	if got := exportText(blocks); got != wantText {
+	if got := textOf(blocks); got != wantText {
 		t.Errorf("text:\n%s\nwant:\n%s", got, wantText)
 	}
 
-	h := exportHTML("AG <2026>", "fr", blocks)
+	h := htmlOf("AG <2026>", "fr", blocks)
 	for _, want := range []string{
 		`<html lang="fr">`, `<title>AG &lt;2026&gt;</title>`,
 		`<h1>Compte rendu de l&#39;AG</h1>`,
@@ -112,10 +112,10 @@ Ligne 2 avec code & <balises>
 
 func TestExportRefusesScriptLinks(t *testing.T) {
 	blocks := []block{{name: "paragraph", runs: []run{{text: "clic", marks: map[string]map[string]any{"link": {"href": "javascript:alert(1)"}}}}}}
-	if h := exportHTML("x", "fr", blocks); strings.Contains(h, "javascript") {
+	if h := htmlOf("x", "fr", blocks); strings.Contains(h, "javascript") {
 		t.Errorf("a javascript: link survived the HTML export: %s", h)
 	}
-	if md := exportMarkdown(blocks); strings.Contains(md, "javascript") {
+	if md := mdOf(blocks); strings.Contains(md, "javascript") {
 		t.Errorf("a javascript: link survived the Markdown export: %s", md)
 	}
 }
@@ -139,7 +139,7 @@ func TestExportOverHTTP(t *testing.T) {
 		return res.StatusCode, res.Header, string(body)
 	}
 	code, hdr, body := get("/pads/"+p.ID+"/export/md", "")
-	if code != 200 || body != exportMarkdown(readPad(d)) {
+	if code != 200 || body != mdOf(readPad(d)) {
 		t.Errorf("md export: %d %q", code, body)
 	}
 	if cd := hdr.Get("Content-Disposition"); !strings.Contains(cd, "AG 2026.md") {
@@ -150,7 +150,7 @@ func TestExportOverHTTP(t *testing.T) {
 	}
 	code, _, body = get("/pads/"+p.ID+"/export/yjs", "")
 	back := ydoc.NewDoc(3)
-	if err := back.ApplyUpdate([]byte(body)); code != 200 || err != nil || exportText(readPad(back)) != exportText(readPad(d)) {
+	if err := back.ApplyUpdate([]byte(body)); code != 200 || err != nil || textOf(readPad(back)) != textOf(readPad(d)) {
 		t.Errorf("yjs export does not load back: %d %v", code, err)
 	}
 	req, _ := http.NewRequest("GET", ts.srv.URL+"/pads/"+p.ID+"/export/md", nil)

@@ -32,8 +32,14 @@ type versionPage struct {
 	Body     template.HTML // the version, rendered by writeHTMLBlocks (escaped)
 	Diff     []diffLine    // from the version to the pad now
 	Same     bool
+	TooLarge bool // the version or the pad is too large to show here (maxHistory)
 	CanWrite bool
 }
+
+// maxHistory bounds the text of a version and of the pad that a version's
+// page shows and compares (bytes of HTML or text): the diff's time grows
+// with the product of their line counts, up to its one-second timeout.
+const maxHistory = 2 << 20
 
 type diffLine struct {
 	Op   string // "ins", "del" or ""
@@ -131,20 +137,28 @@ func (s *Service) showVersion(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	var body strings.Builder
+	page := versionPage{Version: v}
 	blocks := readPad(vd)
-	writeHTMLBlocks(&body, blocks)
-	diff := lineDiff(exportText(blocks), exportText(readPad(now)))
-	same := true
-	for _, l := range diff {
-		if l.Op != "" {
-			same = false
+	body := newSink(maxHistory)
+	writeHTMLBlocks(body, blocks)
+	from, err1 := exportText(blocks, maxHistory)
+	to, err2 := exportText(readPad(now), maxHistory)
+	if html, err := body.result(); err != nil || err1 != nil || err2 != nil {
+		// a cut HTML text could leave a tag open; a diff of cut texts lies
+		page.TooLarge = true
+	} else {
+		page.Body = template.HTML(html)
+		page.Diff = lineDiff(from, to)
+		page.Same = true
+		for _, l := range page.Diff {
+			if l.Op != "" {
+				page.Same = false
+			}
 		}
 	}
 	who := person.FromContext(r.Context())
-	s.render(w, r, http.StatusOK, s.pages.version, s.printer(r), versionPage{
-		Pad: s.view(who, m), Version: v, Body: template.HTML(body.String()), Diff: diff, Same: same, CanWrite: mayWrite(who, m),
-	})
+	page.Pad, page.CanWrite = s.view(who, m), mayWrite(who, m)
+	s.render(w, r, http.StatusOK, s.pages.version, s.printer(r), page)
 }
 
 // restoreVersion replaces the pad's text by the version's.

@@ -33,7 +33,7 @@ func TestHistoryNameShowRestore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return exportText(readPad(d))
+		return textOf(readPad(d))
 	}
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	do := func(method, path string, form url.Values, role string) (int, string) {

@@ -36,6 +36,16 @@ type Limits struct {
 	// CompactEvery is how many log entries accumulate before the log is
 	// folded into the snapshot.
 	CompactEvery int
+	// MaxExport is the largest output of one export, and how much of a
+	// pad's text search reads (bytes); 0 means 32 MiB.
+	MaxExport int
+}
+
+func (l Limits) maxExport() int {
+	if l.MaxExport <= 0 {
+		return maxExport
+	}
+	return l.MaxExport
 }
 
 // DefaultLimits suit a Raspberry Pi: a 50 KB pad is a long AG report; 16 MiB
@@ -159,6 +169,9 @@ func (h *hub) load(id string) (*pad, error) {
 		}
 		size += int64(len(u))
 	}
+	// What is stored was accepted when it came, so it loads whole (the
+	// readers flatten what lies too deep); what comes next meets the limit.
+	doc.SetMaxDepth(maxDepth)
 	return &pad{id: id, hub: h, doc: doc, seq: last, fresh: len(updates), size: size, lastAuto: h.now(),
 		jobs: make(chan job, 1024), quit: make(chan struct{}), done: make(chan struct{}),
 		conns: map[*conn]struct{}{}, aware: map[uint64]awareness{}}, nil

@@ -3,6 +3,7 @@ package editor
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -26,6 +27,8 @@ import (
 	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
+	xhtml "golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Importing writes the editor's document — the Y.XmlFragment "default" in
@@ -43,12 +46,69 @@ const maxImportBody = maxImport + 64<<10
 
 var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
 
+// errTooDeep refuses a file whose lists and quotes nest deeper than a pad
+// may (maxDepth).
+var errTooDeep = errors.New("lists or quotes nested too deeply")
+
 // importMarkdown returns the update that writes src into an empty pad.
 func importMarkdown(src []byte) ([]byte, error) {
 	src = bytes.ToValidUTF8(src, []byte("\uFFFD")) // a pad holds text; Yjs refuses anything else
+	if err := checkMarkdownNesting(src); err != nil {
+		return nil, err
+	}
 	root := markdown.Parser().Parse(text.NewReader(src))
-	blocks := mdBlocks(root, src)
+	blocks, err := mdBlocks(root, src, 1)
+	if err != nil {
+		return nil, err
+	}
 	return writePad(blocks)
+}
+
+// checkMarkdownNesting refuses, before goldmark parses it, Markdown whose
+// lines open containers far deeper than a pad may nest. goldmark re-checks
+// every open container on every line, so its time grows with lines times
+// depth (a 32 KB line of 16,000 "- " takes it over a second, a 2 MiB file
+// of them minutes). A line's depth is over-estimated from its start:
+// each quote or list marker, plus half the columns of white space (a
+// nested list is indented by at least two). The exact check is made on the
+// parsed document (mdBlocks); this one only keeps goldmark's work in
+// proportion to the file, which is why it allows twice maxDepth.
+func checkMarkdownNesting(src []byte) error {
+	for line := range bytes.Lines(src) {
+		markers, cols := 0, 0
+	prefix:
+		for i := 0; i < len(line); i++ {
+			switch c := line[i]; {
+			case c == ' ':
+				cols++
+			case c == '\t':
+				cols += 4 - cols%4
+			case c == '>':
+				markers++
+			case c == '-' || c == '+' || c == '*' || c >= '0' && c <= '9':
+				j := i
+				for j < len(line) && j-i < 9 && line[j] >= '0' && line[j] <= '9' {
+					j++
+				}
+				if j > i { // an ordered list marker: digits, then . or )
+					if j == len(line) || line[j] != '.' && line[j] != ')' {
+						break prefix
+					}
+				}
+				if j+1 < len(line) && line[j+1] != ' ' && line[j+1] != '\t' && line[j+1] != '\n' && line[j+1] != '\r' {
+					break prefix
+				}
+				markers++
+				i = j
+			default:
+				break prefix
+			}
+			if markers+cols/2 > 2*maxDepth {
+				return errTooDeep
+			}
+		}
+	}
+	return nil
 }
 
 // importText returns the update that writes plain text into an empty pad:
@@ -76,18 +136,31 @@ func importText(src []byte) ([]byte, error) {
 	return writePad(blocks)
 }
 
-func mdBlocks(n gast.Node, src []byte) []block {
+// mdBlocks turns the block children of n into blocks at the given depth
+// (that of their Yjs types: 1 for the top level); errTooDeep when they,
+// or the text in them, would pass maxDepth.
+func mdBlocks(n gast.Node, src []byte, depth int) ([]block, error) {
+	if depth >= maxDepth {
+		return nil, errTooDeep
+	}
 	var out []block
 	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
 		switch c := c.(type) {
 		case *gast.Heading:
-			out = append(out, block{name: "heading", attrs: map[string]any{"level": c.Level}, runs: mdInline(c, src, nil)})
+			out = append(out, block{name: "heading", attrs: map[string]any{"level": c.Level}, runs: mdInline(c, src)})
 		case *gast.Paragraph, *gast.TextBlock:
-			out = append(out, block{name: "paragraph", runs: mdInline(c, src, nil)})
+			out = append(out, block{name: "paragraph", runs: mdInline(c, src)})
 		case *gast.List:
-			out = append(out, mdList(c, src))
+			l, err := mdList(c, src, depth)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, l)
 		case *gast.Blockquote:
-			inner := mdBlocks(c, src)
+			inner, err := mdBlocks(c, src, depth+1)
+			if err != nil {
+				return nil, err
+			}
 			if len(inner) == 0 {
 				inner = []block{{name: "paragraph"}}
 			}
@@ -117,17 +190,21 @@ func mdBlocks(n gast.Node, src []byte) []block {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
-func mdList(l *gast.List, src []byte) block {
+func mdList(l *gast.List, src []byte, depth int) (block, error) {
 	b := block{name: "bulletList"}
 	if l.IsOrdered() {
 		b = block{name: "orderedList", attrs: map[string]any{"start": l.Start}}
 	}
 	tasks := false
 	for it := l.FirstChild(); it != nil; it = it.NextSibling() {
-		item := block{name: "listItem", children: mdBlocks(it, src)}
+		children, err := mdBlocks(it, src, depth+2)
+		if err != nil {
+			return block{}, err
+		}
+		item := block{name: "listItem", children: children}
 		if len(item.children) == 0 || item.children[0].name != "paragraph" {
 			// the schema wants a paragraph first in every item ("- " alone is an empty item)
 			item.children = append([]block{{name: "paragraph"}}, item.children...)
@@ -149,7 +226,7 @@ func mdList(l *gast.List, src []byte) block {
 	if len(b.children) == 0 {
 		b.children = []block{{name: "listItem", children: []block{{name: "paragraph"}}}}
 	}
-	return b
+	return b, nil
 }
 
 // taskBox finds a GFM task checkbox at the start of a list item.
@@ -180,22 +257,38 @@ func codeRuns(n gast.Node, src []byte) []run {
 	return []run{{text: code}}
 }
 
+// collectText writes the text under n, with a space after each block.
+// It walks the tree with its own stack: inline nodes may nest as deep as
+// the file is long.
 func collectText(n gast.Node, src []byte, buf *bytes.Buffer) {
-	if t, ok := n.(*gast.Text); ok {
-		buf.WriteString(inlineText(t.Segment.Value(src)))
-		if t.SoftLineBreak() || t.HardLineBreak() {
+	type frame struct {
+		n     gast.Node
+		after bool // the space written after a block child
+	}
+	stack := []frame{{n: n}}
+	for len(stack) > 0 {
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if f.after {
 			buf.WriteByte(' ')
+			continue
 		}
-		return
-	}
-	if s, ok := n.(*gast.String); ok {
-		buf.Write(s.Value)
-		return
-	}
-	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
-		collectText(c, src, buf)
-		if c.Type() == gast.TypeBlock {
-			buf.WriteByte(' ')
+		switch t := f.n.(type) {
+		case *gast.Text:
+			buf.WriteString(inlineText(t.Segment.Value(src)))
+			if t.SoftLineBreak() || t.HardLineBreak() {
+				buf.WriteByte(' ')
+			}
+			continue
+		case *gast.String:
+			buf.Write(t.Value)
+			continue
+		}
+		for c := f.n.LastChild(); c != nil; c = c.PreviousSibling() {
+			if c.Type() == gast.TypeBlock {
+				stack = append(stack, frame{after: true})
+			}
+			stack = append(stack, frame{n: c})
 		}
 	}
 }
@@ -206,9 +299,20 @@ func inlineText(raw []byte) string {
 	return string(util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(raw))))
 }
 
-// mdInline turns inline nodes into runs under the given marks.
-func mdInline(n gast.Node, src []byte, outer map[string]map[string]any) []run {
+// maxInlineDepth bounds how deep emphasis, links and the like are walked
+// as such; deeper, their text is kept with the marks of that level (marks
+// are a set: nesting adds nothing past a handful of levels).
+const maxInlineDepth = 32
+
+// mdInline turns the inline nodes of a text block into runs.
+func mdInline(n gast.Node, src []byte) []run {
 	var out []run
+	mdInlineTo(&out, n, src, nil, 0)
+	return out
+}
+
+// mdInlineTo appends the runs of n's children under the given marks.
+func mdInlineTo(out *[]run, n gast.Node, src []byte, outer map[string]map[string]any, depth int) {
 	marks := outer
 	with := func(name string, attrs map[string]any) map[string]map[string]any {
 		m := make(map[string]map[string]any, len(marks)+1)
@@ -218,35 +322,44 @@ func mdInline(n gast.Node, src []byte, outer map[string]map[string]any) []run {
 		m[name] = attrs
 		return m
 	}
+	inner := func(c gast.Node, marks map[string]map[string]any) {
+		if depth >= maxInlineDepth {
+			var buf bytes.Buffer
+			collectText(c, src, &buf)
+			*out = append(*out, run{text: buf.String(), marks: marks})
+			return
+		}
+		mdInlineTo(out, c, src, marks, depth+1)
+	}
 	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
 		switch c := c.(type) {
 		case *gast.Text:
-			out = append(out, run{text: inlineText(c.Segment.Value(src)), marks: marks})
+			*out = append(*out, run{text: inlineText(c.Segment.Value(src)), marks: marks})
 			switch {
 			case c.HardLineBreak():
-				out = append(out, run{br: true})
+				*out = append(*out, run{br: true})
 			case c.SoftLineBreak():
-				out = append(out, run{text: " ", marks: marks})
+				*out = append(*out, run{text: " ", marks: marks})
 			}
 		case *gast.String:
-			out = append(out, run{text: string(c.Value), marks: marks})
+			*out = append(*out, run{text: string(c.Value), marks: marks})
 		case *gast.CodeSpan:
 			var buf bytes.Buffer
 			collectText(c, src, &buf)
-			out = append(out, run{text: buf.String(), marks: with("code", map[string]any{})})
+			*out = append(*out, run{text: buf.String(), marks: with("code", map[string]any{})})
 		case *gast.Emphasis:
 			name := "italic"
 			if c.Level >= 2 {
 				name = "bold"
 			}
-			out = append(out, mdInline(c, src, with(name, map[string]any{}))...)
+			inner(c, with(name, map[string]any{}))
 		case *east.Strikethrough:
-			out = append(out, mdInline(c, src, with("strike", map[string]any{}))...)
+			inner(c, with("strike", map[string]any{}))
 		case *gast.Link:
 			if h := safeHref(string(c.Destination)); h != "" {
-				out = append(out, mdInline(c, src, with("link", map[string]any{"href": h}))...)
+				inner(c, with("link", map[string]any{"href": h}))
 			} else {
-				out = append(out, mdInline(c, src, marks)...)
+				inner(c, marks)
 			}
 		case *gast.AutoLink:
 			u := string(c.URL(src))
@@ -255,14 +368,14 @@ func mdInline(n gast.Node, src []byte, outer map[string]map[string]any) []run {
 			}
 			label := string(c.Label(src))
 			if h := safeHref(u); h != "" {
-				out = append(out, run{text: label, marks: with("link", map[string]any{"href": h})})
+				*out = append(*out, run{text: label, marks: with("link", map[string]any{"href": h})})
 			} else {
-				out = append(out, run{text: label, marks: marks})
+				*out = append(*out, run{text: label, marks: marks})
 			}
 		case *gast.Image:
 			var buf bytes.Buffer
 			collectText(c, src, &buf)
-			out = append(out, run{text: buf.String(), marks: marks})
+			*out = append(*out, run{text: buf.String(), marks: marks})
 		case *gast.RawHTML:
 			// <u>…</u> is how the Markdown export writes underline, so it
 			// comes back; other tags are dropped, their text kept.
@@ -280,10 +393,9 @@ func mdInline(n gast.Node, src []byte, outer map[string]map[string]any) []run {
 		case *east.TaskCheckBox:
 			continue
 		default:
-			out = append(out, mdInline(c, src, marks)...)
+			inner(c, marks)
 		}
 	}
-	return out
 }
 
 // writePad writes blocks into the fragment "default" of a new document and
@@ -295,6 +407,11 @@ func writePad(blocks []block) ([]byte, error) {
 // replaceContent replaces the text of d (the fragment "default") by blocks,
 // in one transaction, and returns the update: how a pad is written from a
 // file, and how a past version is restored (the chat and the authors stay).
+//
+// Every node is inserted at the start of its parent, last first: ydoc finds
+// an index by walking the list from its start, so appending n nodes one
+// after the other would take time quadratic in n (a file of 40,000 short
+// paragraphs took half a minute).
 func replaceContent(d *ydoc.Doc, blocks []block) ([]byte, error) {
 	frag := d.XMLFragment("default")
 	return d.Transact(func() error {
@@ -306,8 +423,8 @@ func replaceContent(d *ydoc.Doc, blocks []block) ([]byte, error) {
 		if len(blocks) == 0 {
 			blocks = []block{{name: "paragraph"}}
 		}
-		for i, b := range blocks {
-			el, _, err := frag.InsertElement(i, b.name)
+		for _, b := range slices.Backward(blocks) {
+			el, _, err := frag.InsertElement(0, b.name)
 			if err != nil {
 				return err
 			}
@@ -319,63 +436,65 @@ func replaceContent(d *ydoc.Doc, blocks []block) ([]byte, error) {
 	})
 }
 
-type container interface {
-	InsertElement(int, string) (*ydoc.XMLElement, []byte, error)
-	InsertText(int) (*ydoc.XMLText, []byte, error)
-}
-
 func fillElement(el *ydoc.XMLElement, b block) error {
 	for _, k := range slices.Sorted(maps.Keys(b.attrs)) {
 		if _, err := el.SetAttribute(k, b.attrs[k]); err != nil {
 			return fmt.Errorf("%s.%s: %w", b.name, k, err)
 		}
 	}
-	var c container = el
-	idx := 0
-	if len(b.runs) > 0 {
-		var xt *ydoc.XMLText
-		pos := 0
-		for _, r := range b.runs {
-			if r.br {
-				if _, _, err := c.InsertElement(idx, "hardBreak"); err != nil {
-					return err
-				}
-				idx++
-				xt = nil
-				continue
-			}
-			if r.text == "" {
-				continue
-			}
-			if xt == nil {
-				var err error
-				if xt, _, err = c.InsertText(idx); err != nil {
-					return err
-				}
-				idx++
-				pos = 0
-			}
-			attrs := map[string]any{}
-			for name, a := range r.marks {
-				if a == nil {
-					a = map[string]any{}
-				}
-				attrs[name] = a
-			}
-			if _, err := xt.Insert(pos, r.text, attrs); err != nil {
-				return err
-			}
-			pos += ydoc.UTF16Len(r.text)
+	// The element's children in order: hard breaks, texts (runs between
+	// breaks), then the child blocks; inserted last first, at the start.
+	type node struct {
+		br    bool
+		runs  []run
+		child *block
+	}
+	var nodes []node
+	for _, r := range b.runs {
+		switch {
+		case r.br:
+			nodes = append(nodes, node{br: true})
+		case r.text == "":
+		case len(nodes) > 0 && nodes[len(nodes)-1].runs != nil:
+			nodes[len(nodes)-1].runs = append(nodes[len(nodes)-1].runs, r)
+		default:
+			nodes = append(nodes, node{runs: []run{r}})
 		}
 	}
-	for _, child := range b.children {
-		cel, _, err := c.InsertElement(idx, child.name)
-		if err != nil {
-			return err
-		}
-		idx++
-		if err := fillElement(cel, child); err != nil {
-			return err
+	for i := range b.children {
+		nodes = append(nodes, node{child: &b.children[i]})
+	}
+	for _, n := range slices.Backward(nodes) {
+		switch {
+		case n.br:
+			if _, _, err := el.InsertElement(0, "hardBreak"); err != nil {
+				return err
+			}
+		case n.child != nil:
+			cel, _, err := el.InsertElement(0, n.child.name)
+			if err != nil {
+				return err
+			}
+			if err := fillElement(cel, *n.child); err != nil {
+				return err
+			}
+		default:
+			xt, _, err := el.InsertText(0)
+			if err != nil {
+				return err
+			}
+			for _, r := range slices.Backward(n.runs) {
+				attrs := map[string]any{}
+				for name, a := range r.marks {
+					if a == nil {
+						a = map[string]any{}
+					}
+					attrs[name] = a
+				}
+				if _, err := xt.Insert(0, r.text, attrs); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
@@ -385,14 +504,56 @@ func fillElement(el *ydoc.XMLElement, b block) error {
 // sanitised first (bluemonday's policy for user content: no script, no
 // event handler, no style), then turned into Markdown (html-to-markdown,
 // CommonMark and strikethrough) and imported as such.
+//
+// Nesting is checked on the parsed page, before conversion: html-to-markdown
+// indents each nested list, so its output (and goldmark's work on it) grows
+// with the square of the depth. x/net/html itself refuses a page whose open
+// elements pass 512.
 func importHTML(src []byte) ([]byte, error) {
 	clean := bluemonday.UGCPolicy().SanitizeBytes(src)
+	doc, err := xhtml.Parse(bytes.NewReader(clean))
+	if err != nil {
+		if strings.Contains(err.Error(), "open stack of elements") {
+			return nil, fmt.Errorf("read HTML: %w (%v)", errTooDeep, err)
+		}
+		return nil, fmt.Errorf("read HTML: %w", err)
+	}
+	if htmlNesting(doc) > maxDepth-2 { // a paragraph and its text go inside
+		return nil, errTooDeep
+	}
 	conv := converter.NewConverter(converter.WithPlugins(base.NewBasePlugin(), commonmark.NewCommonmarkPlugin(), strikethrough.NewStrikethroughPlugin()))
-	md, err := conv.ConvertString(string(clean))
+	md, err := conv.ConvertNode(doc)
 	if err != nil {
 		return nil, fmt.Errorf("read HTML: %w", err)
 	}
-	return importMarkdown([]byte(md))
+	return importMarkdown(md)
+}
+
+// htmlNesting is the deepest nesting of the elements that become nested
+// blocks of a pad: lists, their items and quotes.
+func htmlNesting(doc *xhtml.Node) int {
+	type frame struct {
+		n     *xhtml.Node
+		depth int
+	}
+	deepest := 0
+	stack := []frame{{doc, 0}}
+	for len(stack) > 0 {
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		d := f.depth
+		if f.n.Type == xhtml.ElementNode {
+			switch f.n.DataAtom {
+			case atom.Ul, atom.Ol, atom.Li, atom.Menu, atom.Blockquote, atom.Dl, atom.Dd:
+				d++
+				deepest = max(deepest, d)
+			}
+		}
+		for c := f.n.FirstChild; c != nil; c = c.NextSibling {
+			stack = append(stack, frame{c, d})
+		}
+	}
+	return deepest
 }
 
 //go:embed web/templates
@@ -444,9 +605,17 @@ func (s *Service) importPad(w http.ResponseWriter, r *http.Request) {
 		page.JSONError(w, http.StatusBadRequest, "bad_format", "import .md, .html or .txt files")
 		return
 	}
+	if errors.Is(err, errTooDeep) {
+		page.JSONError(w, http.StatusBadRequest, "too_deep", s.printer(r).T("pads.import.tooDeep"))
+		return
+	}
 	if err != nil {
 		s.opts.Log.Warn("import", "file", hdr.Filename, "err", err)
 		page.JSONError(w, http.StatusBadRequest, "bad_file", "the file could not be read")
+		return
+	}
+	if int64(len(update)) > s.opts.Limits.MaxPad {
+		page.JSONError(w, http.StatusRequestEntityTooLarge, "too_large", s.printer(r).T("pads.import.tooLarge"))
 		return
 	}
 	title := r.FormValue("title")

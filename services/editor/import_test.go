@@ -27,12 +27,12 @@ func loadUpdate(t *testing.T, u []byte) *ydoc.Doc {
 // TestMarkdownRoundTrip: the Markdown export of a pad made by the editor,
 // imported into a new pad and exported again, is the same Markdown.
 func TestMarkdownRoundTrip(t *testing.T) {
-	md := exportMarkdown(readPad(tiptapDoc(t)))
+	md := mdOf(readPad(tiptapDoc(t)))
 	u, err := importMarkdown([]byte(md))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := exportMarkdown(readPad(loadUpdate(t, u))); got != md {
+	if got := mdOf(readPad(loadUpdate(t, u))); got != md {
 		t.Errorf("round trip:\n%s\nwant:\n%s", got, md)
 	}
 }
@@ -42,7 +42,7 @@ func TestImportText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := exportText(readPad(loadUpdate(t, u)))
+	got := textOf(readPad(loadUpdate(t, u)))
 	if want := "Ordre du jour\n1. budget\n\nFin\n"; got != want {
 		t.Errorf("text import: %q, want %q", got, want)
 	}
@@ -54,7 +54,7 @@ func TestImportMarkdownOddities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := exportMarkdown(readPad(loadUpdate(t, u)))
+	md := mdOf(readPad(loadUpdate(t, u)))
 	for _, want := range []string{"a b 1 2", "\\<div\\>raw\\</div\\>", "logo mal [https://coop.example](https://coop.example)"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("import of oddities lacks %q:\n%s", want, md)
@@ -82,7 +82,7 @@ func editorView(t *testing.T, state []byte) string {
 // pad into exactly the document the original was.
 func TestImportedPadOpensInTheEditor(t *testing.T) {
 	orig := tiptapDoc(t)
-	u, err := importMarkdown([]byte(exportMarkdown(readPad(orig))))
+	u, err := importMarkdown([]byte(mdOf(readPad(orig))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,11 +96,11 @@ func TestImportedPadOpensInTheEditor(t *testing.T) {
 // text structure; scripts and event handlers never make it in.
 func TestHTMLRoundTrip(t *testing.T) {
 	orig := tiptapDoc(t)
-	u, err := importHTML([]byte(exportHTML("AG", "fr", readPad(orig))))
+	u, err := importHTML([]byte(htmlOf("AG", "fr", readPad(orig))))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, want := exportText(readPad(loadUpdate(t, u))), exportText(readPad(orig))
+	got, want := textOf(readPad(loadUpdate(t, u))), textOf(readPad(orig))
 	// HTML has no task lists in CommonMark: the tasks come back as a bullet
 	// list whose items start with their box.
 	want = strings.NewReplacer("[x] Envoyer", "- Envoyer", "[ ] Réserver", "- Réserver").Replace(want)
@@ -111,7 +111,7 @@ func TestHTMLRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := exportMarkdown(readPad(loadUpdate(t, evil)))
+	md := mdOf(readPad(loadUpdate(t, evil)))
 	if strings.Contains(md, "steal") {
 		t.Errorf("script made it into the pad: %q", md)
 	}
@@ -168,7 +168,7 @@ func TestImportOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := exportMarkdown(readPad(d)); got != "# Rapport\n\nUne *année* riche.\n" {
+	if got := mdOf(readPad(d)); got != "# Rapport\n\nUne *année* riche.\n" {
 		t.Errorf("imported pad reads %q", got)
 	}
 	for _, tc := range []struct {
@@ -195,8 +195,8 @@ func TestImportOverHTTP(t *testing.T) {
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("create from template: %d", res.StatusCode)
 	}
-	if d, _ = ts.loadDoc(p.ID); !strings.Contains(exportText(readPad(d)), "Ordre du jour") {
-		t.Errorf("the AG template pad reads %q", exportText(readPad(d)))
+	if d, _ = ts.loadDoc(p.ID); !strings.Contains(textOf(readPad(d)), "Ordre du jour") {
+		t.Errorf("the AG template pad reads %q", textOf(readPad(d)))
 	}
 }
 
@@ -216,7 +216,7 @@ func TestEmptyItemsSurviveTheEditor(t *testing.T) {
 }
 
 // FuzzImport: whatever file someone uploads, an import gives an error or a
-// pad that loads and exports, never a panic.
+// pad that loads (under the pads' nesting limit) and exports, never a panic.
 func FuzzImport(f *testing.F) {
 	f.Add([]byte("# Titre\n\n- [x] fait\n- [ ] à faire\n\n> cité\n\n```go\ncode\n```\n"), uint8(0))
 	f.Add([]byte("<h1>Titre</h1><ul><li><p>un</p><ul><li>deux</li></ul></li></ul><script>x()</script>"), uint8(1))
@@ -236,14 +236,20 @@ func FuzzImport(f *testing.F) {
 			return
 		}
 		d := ydoc.NewDoc(9)
+		d.SetMaxDepth(maxDepth)
 		if err := d.ApplyUpdate(u); err != nil {
 			t.Fatalf("the imported pad does not load: %v", err)
 		}
 		blocks := readPad(d)
-		exportMarkdown(blocks)
-		exportHTML("x", "fr", blocks)
-		exportText(blocks)
-		if _, err := exportODT("x", blocks, time.Time{}); err != nil {
+		for _, export := range []func([]block, int) (string, error){exportMarkdown, exportText} {
+			if _, err := export(blocks, maxExport); err != nil {
+				t.Fatalf("export: %v", err)
+			}
+		}
+		if _, err := exportHTML("x", "fr", blocks, maxExport); err != nil {
+			t.Fatalf("html: %v", err)
+		}
+		if _, err := exportODT("x", blocks, time.Time{}, maxExport); err != nil {
 			t.Fatalf("odt: %v", err)
 		}
 	})

@@ -245,5 +245,10 @@ func (s *Service) storedText(id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return exportText(readPad(d)), nil
+	// A pad whose text passes the limit is searched in what fits.
+	text, err := exportText(readPad(d), s.opts.Limits.maxExport())
+	if errors.Is(err, errTooLarge) {
+		err = nil
+	}
+	return text, err
 }

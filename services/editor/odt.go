@@ -13,7 +13,11 @@ import (
 // LibreOffice — what associations use — opens: a zip whose first entry is
 // the uncompressed mimetype, a manifest, and content.xml with headings,
 // paragraphs, lists, quotes, code and the marks as automatic text styles.
-func exportODT(title string, blocks []block, created time.Time) ([]byte, error) {
+func exportODT(title string, blocks []block, created time.Time, limit int) ([]byte, error) {
+	content, err := odtContent(blocks, limit)
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
 	mt, err := z.CreateHeader(&zip.FileHeader{Name: "mimetype", Method: zip.Store, Modified: created})
@@ -25,7 +29,7 @@ func exportODT(title string, blocks []block, created time.Time) ([]byte, error) 
 		{"META-INF/manifest.xml", odtManifest},
 		{"styles.xml", odtStyles},
 		{"meta.xml", fmt.Sprintf(odtMeta, html.EscapeString(title))},
-		{"content.xml", odtContent(blocks)},
+		{"content.xml", content},
 	}
 	for _, f := range files {
 		w, err := z.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: created})
@@ -95,14 +99,15 @@ const odtAutoStyles = ` <office:automatic-styles>
  </office:automatic-styles>
 `
 
-func odtContent(blocks []block) string {
-	var b strings.Builder
+// odtContent is content.xml; past limit bytes, errTooLarge.
+func odtContent(blocks []block, limit int) (string, error) {
+	b := newSink(limit)
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<office:document-content " + odtNS + ` office:version="1.3">` + "\n")
 	b.WriteString(odtAutoStyles)
 	b.WriteString(" <office:body><office:text>\n")
-	writeODTBlocks(&b, blocks, "Standard")
+	writeODTBlocks(b, blocks, "Standard")
 	b.WriteString(" </office:text></office:body>\n</office:document-content>\n")
-	return b.String()
+	return b.result()
 }
 
 // odtText escapes text for XML and keeps runs of spaces, tabs and newlines,
@@ -151,8 +156,11 @@ func odtRuns(runs []run) string {
 	})
 }
 
-func writeODTBlocks(b *strings.Builder, blocks []block, para string) {
+func writeODTBlocks(b *sink, blocks []block, para string) {
 	for _, bl := range blocks {
+		if b.full {
+			return
+		}
 		switch bl.name {
 		case "heading":
 			level := min(max(attrInt(bl, "level", 1), 1), 3)

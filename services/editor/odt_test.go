@@ -21,7 +21,7 @@ func TestODTOpensInLibreOffice(t *testing.T) {
 		t.Skipf("LibreOffice is needed (apt-get install libreoffice-writer-nogui): %v", err)
 	}
 	blocks := readPad(tiptapDoc(t))
-	odt, err := exportODT("Compte rendu", blocks, time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC))
+	odt, err := exportODT("Compte rendu", blocks, time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC), maxExport)
 	if err != nil {
 		t.Fatal(err)
 	}

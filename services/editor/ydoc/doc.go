@@ -20,12 +20,16 @@
 //     content of deleted items is dropped (yjs's gc, always on here) and
 //     neighbouring structs are merged. It is atomic with respect to
 //     decoding: a malformed update changes nothing.
+//   - A nesting limit (SetMaxDepth): an update that would nest types
+//     deeper is refused whole with ErrTooDeep (depth.go says where depth is
+//     resolved and why there).
 //   - Sync: StateVector, EncodeStateVector, DecodeStateVector,
 //     EncodeStateAsUpdate (the whole state, or the difference from a state
 //     vector, with the whole delete set, as sync step 2 needs), DiffUpdate.
 //   - Reading: Text (String, Delta with formatting attributes), Map, Array,
 //     XMLFragment, XMLElement (name, attributes, children), XMLText (delta
-//     with marks), XMLHook. Root types are read as whatever kind the caller
+//     with marks; DeltaOf keeps only the attributes a reader wants),
+//     XMLHook. Root types are read as whatever kind the caller
 //     asks for, as doc.get(name, Type) does in yjs. TipTap keeps its
 //     document in the XML fragment "default"; y-prosemirror stores marks as
 //     formatting attributes named after the mark (see MarkName).

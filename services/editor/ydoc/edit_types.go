@@ -87,6 +87,9 @@ func (d *Doc) insertValues(b *branch, p *textPos, values []any) {
 // insertType inserts a new nested type into a list type at index.
 func (d *Doc) insertType(b *branch, index int, typeRef uint8, name string) (*branch, []byte, error) {
 	nb := &branch{typeRef: typeRef, nodeName: name}
+	if d.tooDeep(b) {
+		return nil, nil, fmt.Errorf("insert %s: %w (at most %d)", name, ErrTooDeep, d.maxDepth)
+	}
 	u, err := d.Transact(func() error {
 		p, err := d.findPos(b, index)
 		if err != nil {

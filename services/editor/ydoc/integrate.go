@@ -17,6 +17,7 @@ type Doc struct {
 	pending   map[uint64][]*item // structs waiting for their dependencies
 	missing   map[uint64]uint64  // client -> state at which pending may progress
 	pendingDS deleteSet          // deletions of clocks not yet received
+	maxDepth  int                // how deep types may nest; 0: no limit (depth.go)
 
 	tx   transaction
 	inTx bool // a local transaction is open (Transact)
@@ -113,6 +114,9 @@ func (d *Doc) ApplyUpdate(update []byte) error {
 	}
 	u, err := decodeUpdate(update)
 	if err != nil {
+		return fmt.Errorf("apply update: %w", err)
+	}
+	if err := d.checkDepth(u); err != nil {
 		return fmt.Errorf("apply update: %w", err)
 	}
 	d.begin()
@@ -383,7 +387,9 @@ func (d *Doc) integrate(it *item, off uint64) {
 // link integrates an item whose neighbours and parent are resolved.
 func (d *Doc) link(it *item) {
 	p := it.parent
-	if p == nil {
+	if p == nil || (it.ref == refType && d.tooDeep(p)) {
+		// no parent, or one too deep that checkDepth could not see (the
+		// type waited for another update): it becomes a GC range
 		d.toGC(it)
 		d.addStruct(it)
 		return
@@ -396,6 +402,7 @@ func (d *Doc) link(it *item) {
 	switch it.ref {
 	case refType:
 		it.content.typ.item = it
+		it.content.typ.depth = p.depth + 1
 	case refDeleted:
 		d.tx.ds = append(d.tx.ds, deletion{it.id.Client, it.id.Clock, it.length})
 	case refFormat:

@@ -49,6 +49,7 @@ type item struct {
 	parentSub   string
 	flags       uint8
 	ref         uint8
+	scratch     int32    // checkDepth's note on a struct being decoded (fits in padding)
 	str         []byte   // refString: UTF-8 text
 	content     *content // other kinds
 	wire        *wireParent
@@ -100,6 +101,7 @@ type branch struct {
 	entries  map[string]*item
 	length   uint64
 	format   bool // has Format content
+	depth    int  // 0 for a root type, its parent's plus one for a nested type
 }
 
 // Type references written after content kind 7.

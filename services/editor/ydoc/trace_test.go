@@ -143,6 +143,7 @@ func benchReplay(b *testing.B, name string) {
 	base := int64(ms.HeapAlloc)
 	var peak int64
 	d := NewDoc(99)
+	d.SetMaxDepth(64) // as the pad server does
 	for i, u := range updates {
 		if err := d.ApplyUpdate(u); err != nil {
 			b.Fatal(err)
@@ -170,6 +171,7 @@ func benchReplay(b *testing.B, name string) {
 	for b.Loop() {
 		start, cpu0 := time.Now(), cpuTime()
 		d := NewDoc(99)
+		d.SetMaxDepth(64)
 		for _, u := range updates {
 			if err := d.ApplyUpdate(u); err != nil {
 				b.Fatal(err)

@@ -181,7 +181,16 @@ func (t *Text) Len() int { return int(t.b.length) }
 
 // Delta returns the text as Yjs's toDelta() does: runs of text with the
 // formatting attributes in effect, embeds and nested types as their own ops.
-func (t *Text) Delta() []Op {
+//
+// Each op carries every attribute in effect, so a text that sets many
+// attributes and changes one often has a delta far larger than itself;
+// a reader that knows which attributes it wants uses DeltaOf.
+func (t *Text) Delta() []Op { return t.DeltaOf(nil) }
+
+// DeltaOf is Delta with only the formatting attributes keep accepts (all
+// when keep is nil): formats of other keys neither appear nor split runs,
+// so the delta stays in proportion to the text and the kept attributes.
+func (t *Text) DeltaOf(keep func(key string) bool) []Op {
 	var ops []Op
 	attrs := map[string]any{}
 	var sb strings.Builder
@@ -208,6 +217,9 @@ func (t *Text) Delta() []Op {
 			pack()
 			ops = append(ops, Op{Insert: t.d.values(it)[0], Attributes: current()})
 		case refFormat:
+			if keep != nil && !keep(it.content.key) {
+				continue
+			}
 			pack()
 			if v := parseJSON(it.content.value); v == nil {
 				delete(attrs, it.content.key)
