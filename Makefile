@@ -26,7 +26,7 @@ deps:
 	bash .ci/deps
 
 # The pads' editor (TipTap, Yjs) bundled by esbuild into
-# services/editor/web/dist, which the binary embeds.
+# services/pads/web/dist, which the binary embeds.
 bundle: npm
 	npm run bundle
 

@@ -51,7 +51,7 @@ func TestDependencyRules(t *testing.T) {
 		pkgs = append(pkgs, p)
 	}
 	// A listing that missed the layers would pass vacuously.
-	for _, want := range []string{"cmd/coopbox", "appliance", "config", "services/editor", "services/page"} {
+	for _, want := range []string{"cmd/coopbox", "appliance", "config", "services/pads", "services/page"} {
 		if !slices.ContainsFunc(pkgs, func(p listedPackage) bool { return p.ImportPath == module+"/"+want }) {
 			t.Fatalf("go list did not list %s: %d packages", want, len(pkgs))
 		}
@@ -170,9 +170,9 @@ func TestDependencyRulesCatch(t *testing.T) {
 	}{
 		{m("cmd/coopbox"), m("appliance"), false},
 		{m("cmd/coopbox"), m("config"), false},
-		{m("cmd/coopbox"), m("services/editor/ydoc"), false},
+		{m("cmd/coopbox"), m("services/pads/ydoc"), false},
 		{m("cmd/coopbox"), m("cmd/coopbox-image"), true},
-		{m("appliance"), m("services/editor"), false},
+		{m("appliance"), m("services/pads"), false},
 		{m("appliance"), m("appliance/backup"), false},
 		{m("appliance"), m("config"), false},
 		{m("appliance"), m("cmd/coopbox"), true},
@@ -181,19 +181,19 @@ func TestDependencyRulesCatch(t *testing.T) {
 		{m("config"), "net/netip", false},
 		{m("config"), "go.etcd.io/bbolt", true},
 		{m("config"), m("services/locale"), true},
-		{m("services/editor"), m("services/editor/ydoc"), false},
-		{m("services/editor"), m("services/page"), false},
-		{m("services/editor"), m("services/person"), false},
-		{m("services/editor"), m("services/locale"), false},
-		{m("services/editor"), "github.com/coder/websocket", false},
-		{m("services/editor"), m("appliance"), true},
-		{m("services/editor"), m("appliance/backup"), true},
-		{m("services/editor"), m("cmd/coopbox"), true},
-		{m("services/vote"), m("services/editor"), true},
-		{m("services/vote"), m("services/editor/ydoc"), true},
-		{m("services/vote/tally"), m("services/editor"), true},
+		{m("services/pads"), m("services/pads/ydoc"), false},
+		{m("services/pads"), m("services/page"), false},
+		{m("services/pads"), m("services/person"), false},
+		{m("services/pads"), m("services/locale"), false},
+		{m("services/pads"), "github.com/coder/websocket", false},
+		{m("services/pads"), m("appliance"), true},
+		{m("services/pads"), m("appliance/backup"), true},
+		{m("services/pads"), m("cmd/coopbox"), true},
+		{m("services/vote"), m("services/pads"), true},
+		{m("services/vote"), m("services/pads/ydoc"), true},
+		{m("services/vote/tally"), m("services/pads"), true},
 		{m("services/page"), m("services/person"), false},
-		{m("services/page"), m("services/editor"), true},
+		{m("services/page"), m("services/pads"), true},
 		{m("tools/gen"), "fmt", true},
 		{m("tools/gen"), m("config"), true},
 	} {
@@ -207,10 +207,10 @@ func TestDependencyRulesCatch(t *testing.T) {
 	got := violations([]listedPackage{
 		{ImportPath: m("config"), Imports: []string{"fmt"}},
 		{ImportPath: m("services/vote"), TestImports: []string{m("appliance")}},
-		{ImportPath: m("services/vote"), XTestImports: []string{m("services/vote"), m("services/editor")}},
+		{ImportPath: m("services/vote"), XTestImports: []string{m("services/vote"), m("services/pads")}},
 	})
 	if len(got) != 2 || !strings.Contains(got[0], "test import "+m("appliance")) ||
-		!strings.Contains(got[1], "external test import "+m("services/editor")) {
-		t.Errorf("violations: got %q, want the test import of appliance and the external test import of services/editor", got)
+		!strings.Contains(got[1], "external test import "+m("services/pads")) {
+		t.Errorf("violations: got %q, want the test import of appliance and the external test import of services/pads", got)
 	}
 }

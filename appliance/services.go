@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/coopbox/coopbox/services/decide"
-	"github.com/coopbox/coopbox/services/editor"
+	"github.com/coopbox/coopbox/services/pads"
 	pagekit "github.com/coopbox/coopbox/services/page"
 	bolt "go.etcd.io/bbolt"
 )
@@ -20,7 +20,7 @@ import (
 // over it.
 func mounts() []pagekit.Mount {
 	return []pagekit.Mount{
-		editor.Mount(),
+		pads.Mount(),
 		decide.Mount(),
 	}
 }

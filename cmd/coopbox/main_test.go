@@ -24,7 +24,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/coopbox/coopbox/appliance"
-	"github.com/coopbox/coopbox/services/editor/ydoc"
+	"github.com/coopbox/coopbox/services/pads/ydoc"
 	bolt "go.etcd.io/bbolt"
 )
 

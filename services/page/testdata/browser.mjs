@@ -1,7 +1,7 @@
 // What every browser test of the box shares: Debian's Chromium started with
 // the flags that keep it off the network (TESTING.md), the "ok -" lines, the
 // axe-core check and the phone-width check. Imported by
-// appliance/testdata/browser/box.mjs and services/editor/testdata/pads.mjs.
+// appliance/testdata/browser/box.mjs and services/pads/testdata/pads.mjs.
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
