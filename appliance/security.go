@@ -11,12 +11,6 @@ import (
 	pagekit "github.com/coopbox/coopbox/services/page"
 )
 
-// contentSecurityPolicy allows only the box itself: no CDN, no inline script,
-// no framing. connect-src 'self' covers same-origin WebSocket (wss:).
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
-	"media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
-	"form-action 'self'; frame-ancestors 'none'"
-
 // secureHeaders sets the headers every response of the box carries.
 //
 // No Strict-Transport-Security: the box's certificate comes from its own CA,
@@ -25,7 +19,7 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 func secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Content-Security-Policy", pagekit.ContentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")

@@ -20,12 +20,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// The box's content security policy (appliance/security.go), so that the
-// browser test meets the same refusals as the box: no inline script or style.
-const testCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
-	"media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
-	"form-action 'self'; frame-ancestors 'none'"
-
 // browserPerson is the test's stand-in for the box's sessions: the cookie
 // "testperson" holds "id|name|color|role" (the script sets one per browser
 // context). The session middleware itself is tested in package appliance.
@@ -128,7 +122,7 @@ func startPeopleService(t *testing.T) (*Service, *httptest.Server) {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", page.Static()))
 	mux.Handle("/", s)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", testCSP)
+		w.Header().Set("Content-Security-Policy", page.ContentSecurityPolicy)
 		mux.ServeHTTP(w, r.WithContext(person.NewContext(r.Context(), browserPerson(r))))
 	}))
 	t.Cleanup(func() {

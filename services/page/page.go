@@ -26,6 +26,14 @@ import (
 //go:embed layout.html messages.json static
 var files embed.FS
 
+// ContentSecurityPolicy is the box's, on every response (the appliance sets
+// it; services' browser tests serve their pages with it too, so that they
+// meet the same refusals): only the box itself, no CDN, no inline script or
+// style, no framing. connect-src 'self' covers same-origin WebSocket (wss:).
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+	"media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"form-action 'self'; frame-ancestors 'none'"
+
 // Data is what every template receives.
 type Data struct {
 	*locale.Printer
