@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/coopbox/coopbox/services/pads/ydoc"
 	"github.com/coopbox/coopbox/services/locale"
+	"github.com/coopbox/coopbox/services/pads/ydoc"
 	"github.com/coopbox/coopbox/services/page"
 )
 
