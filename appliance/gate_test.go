@@ -19,6 +19,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coopbox/coopbox/services/locale"
 	pagekit "github.com/coopbox/coopbox/services/page"
+	"github.com/coopbox/coopbox/services/person"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -428,5 +429,44 @@ func TestCheckMounts(t *testing.T) {
 		if err := checkMounts(tc.ms); (err == nil) != tc.ok {
 			t.Errorf("%s: checkMounts = %v, want ok=%v", tc.name, err, tc.ok)
 		}
+	}
+}
+
+// TestPeers: a service reaches the services mounted before it through
+// Env.Peer, by name, as an interface of its own; the box hands it the
+// services of the current database (after a restore, the new ones).
+func TestPeers(t *testing.T) {
+	type padMaker interface {
+		CreateFromMarkdown(who *person.Person, title, markdown string) (string, error)
+		Markdown(id string) (string, error)
+	}
+	type voteReader interface {
+		VoteSummary(voteID, lang string) (title, url string, lines []string, err error)
+	}
+	var pads padMaker
+	var decide voteReader
+	var unknown pagekit.Service
+	probe := pagekit.Mount{Name: "probe", Schema: 1,
+		Open: func(env pagekit.Env) (pagekit.Service, error) {
+			pads, _ = env.Peer("pads").(padMaker)
+			decide, _ = env.Peer("decide").(voteReader)
+			unknown = env.Peer("probe")
+			return &stubborn{}, nil
+		}}
+	tb := startBoxWith(t, t.TempDir(), append(mounts(), probe), defaultLimits())
+	if pads == nil || decide == nil {
+		t.Fatalf("peers: pads %v, decide %v; want both", pads, decide)
+	}
+	if unknown != nil {
+		t.Error("a service is its own peer (only those opened before it are)")
+	}
+	owner := tb.client()
+	tb.claim(owner)
+	id, err := pads.CreateFromMarkdown(&person.Person{ID: "m", Name: "Réunion"}, "Procès-verbal", "# PV\n\nTexte.\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := tb.get(owner, "/api/pads/"+id); r.status != http.StatusOK || !strings.Contains(r.body, "Procès-verbal") {
+		t.Errorf("the pad a peer made: %d %s", r.status, r.body)
 	}
 }

@@ -111,9 +111,17 @@ func (b *Box) openServices(db *bolt.DB) ([]*running, error) {
 		return nil, err
 	}
 	var out []*running
+	peer := func(name string) pagekit.Service {
+		for _, r := range out {
+			if r.Name == name {
+				return r.svc
+			}
+		}
+		return nil
+	}
 	for _, m := range b.mounts {
 		svc, err := m.Open(pagekit.Env{DB: db, Log: b.log.With("service", m.Name), Now: b.clock.Now,
-			Limit: b.create.limit, Catalog: b.catalog, BoxName: b.boxName})
+			Limit: b.create.limit, Catalog: b.catalog, BoxName: b.boxName, Peer: peer})
 		if err != nil {
 			stopServices(out, b.log.Warn)
 			return nil, fmt.Errorf("open %s: %w", m.Name, err)

@@ -179,18 +179,24 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) {
 // newPad stores a pad with its first update and answers 201 with it.
 func (s *Service) newPad(w http.ResponseWriter, r *http.Request, title, template string, initial []byte) {
 	who := person.FromContext(r.Context())
-	now := s.opts.Now()
-	m := padMeta{ID: newID(9), ReadID: newID(12), Title: title, Template: template, CreatedBy: who.Name, Created: now, Updated: now}
-	err := s.setCreator(m.ID, who.ID)
-	if err == nil {
-		err = s.st.create(m, initial)
-	}
+	m, err := s.addPad(who, title, template, initial)
 	if err != nil {
 		s.opts.Log.Error("create pad", "err", err)
 		page.JSONError(w, http.StatusInternalServerError, "internal", "could not create the pad")
 		return
 	}
 	page.JSON(w, http.StatusCreated, s.view(who, m))
+}
+
+// addPad stores a new pad made by who, with its first update.
+func (s *Service) addPad(who *person.Person, title, template string, initial []byte) (padMeta, error) {
+	now := s.opts.Now()
+	m := padMeta{ID: newID(9), ReadID: newID(12), Title: title, Template: template, CreatedBy: who.Name, Created: now, Updated: now}
+	err := s.setCreator(m.ID, who.ID)
+	if err == nil {
+		err = s.st.create(m, initial)
+	}
+	return m, err
 }
 
 // list answers the pads not in the trash (?trash=1: those in the trash),

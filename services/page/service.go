@@ -68,6 +68,13 @@ type Env struct {
 	Catalog *locale.Catalog
 	// BoxName is the name given at claim, for page headers.
 	BoxName func() string
+	// Peer returns another mounted service, opened before this one (the
+	// order of the mounts list), or nil. A service never imports another:
+	// it asserts the peer to an interface of its own, with methods of plain
+	// types (the meeting writes its minutes into a pad this way). The box
+	// reopens every service after a restore, so a peer is only good until
+	// the service's own Close.
+	Peer func(name string) Service
 }
 
 // Defaults fills in what a test may leave out: a discarding logger, the
@@ -85,6 +92,9 @@ func (e Env) Defaults(messages func(*locale.Catalog) error) (Env, error) {
 	}
 	if e.BoxName == nil {
 		e.BoxName = func() string { return "coopbox" }
+	}
+	if e.Peer == nil {
+		e.Peer = func(string) Service { return nil }
 	}
 	if e.Catalog == nil {
 		e.Catalog = locale.New()
