@@ -64,7 +64,7 @@ type Service struct {
 	st        *store
 	mux       *http.ServeMux
 	templates map[string]*template.Template
-	live      *live
+	live      *page.Hub
 	roll      *rollState // roll_routes.go
 	votes     *voteState // vote_routes.go
 }
@@ -80,7 +80,7 @@ func New(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{opts: opts, st: st, mux: http.NewServeMux(), live: newLive()}
+	s := &Service{opts: opts, st: st, mux: http.NewServeMux(), live: page.NewHub()}
 	if s.templates, err = parseTemplates(); err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serv
 // Close ends decide's live streams. The box calls it before a restore and
 // at shutdown.
 func (s *Service) Close() error {
-	s.live.close()
+	s.live.Close()
 	return nil
 }
 
@@ -113,7 +113,7 @@ func (s *Service) events(w http.ResponseWriter, r *http.Request) {
 		page.JSONError(w, http.StatusUnauthorized, "join_first", "pick a display name or open your member link first")
 		return
 	}
-	s.live.serve(w, r, id, s.currentState(r, id)...)
+	s.live.Serve(w, r, id, s.currentState(r, id)...)
 }
 
 // parseTemplates parses each page of web/ inside the shared layout.

@@ -1,7 +1,6 @@
 package decide
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -71,23 +70,18 @@ func (e *assemblyRoll) quorum() quorumView {
 
 // rollEvents is what a new event stream of the assembly receives first
 // from the roll part: the quorum. The votes part's currentState may add it.
-func (s *Service) rollEvents(assemblyID string) []event {
+func (s *Service) rollEvents(assemblyID string) []page.Event {
 	e, err := s.entry(assemblyID)
 	if err != nil {
 		return nil
 	}
 	q := e.quorum()
 	e.mu.Unlock()
-	ev, err := newEvent("quorum", q)
+	ev, err := page.NewEvent("quorum", q)
 	if err != nil {
 		return nil
 	}
-	return []event{ev}
-}
-
-func newEvent(name string, v any) (event, error) {
-	data, err := json.Marshal(v)
-	return event{name: name, data: data}, err
+	return []page.Event{ev}
 }
 
 // deskMember is one line of the desk.

@@ -211,7 +211,7 @@ func (s *Service) change(id string, fn func(tx *bolt.Tx, a *bolt.Bucket, e *asse
 			return err
 		}
 	}
-	s.live.publish(id, "quorum", e.quorum())
+	s.live.Publish(id, "quorum", e.quorum())
 	return nil
 }
 

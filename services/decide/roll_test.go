@@ -170,13 +170,13 @@ func quorumString(q quorumView) string {
 }
 
 // nextQuorum reads the next "quorum" event of a live subscription.
-func nextQuorum(t testing.TB, st *stream) quorumView {
+func nextQuorum(t testing.TB, st *page.Stream) quorumView {
 	t.Helper()
 	select {
-	case e := <-st.events:
+	case e := <-st.Events:
 		var q quorumView
-		if e.name != "quorum" || json.Unmarshal(e.data, &q) != nil {
-			t.Fatalf("event %s %s, want quorum", e.name, e.data)
+		if e.Name != "quorum" || json.Unmarshal(e.Data, &q) != nil {
+			t.Fatalf("event %s %s, want quorum", e.Name, e.Data)
 		}
 		return q
 	case <-time.After(5 * time.Second):
@@ -195,7 +195,7 @@ func TestRollImportDeskProxiesQuorum(t *testing.T) {
 	// Quorum: half of the members with a voting right, present or
 	// represented.
 	a := ts.createAssembly(Rules{Quorum: Quorum{Num: 1, Den: 2, Of: "members", Represented: true}})
-	live, _ := ts.live.subscribe(a.ID)
+	live, _ := ts.live.Subscribe(a.ID)
 
 	ts.importFile(a.ID, "testdata/roll_good.csv")
 	if q := nextQuorum(t, live); q.Members != 6 || q.Voting != 5 || q.Required != 3 {

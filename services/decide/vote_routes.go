@@ -628,7 +628,7 @@ func (s *Service) publishVote(v Vote) {
 		return
 	}
 	vv.Interim = nil // pages fetch the running count, throttled
-	s.live.publish(v.AssemblyID, "vote", vv)
+	s.live.Publish(v.AssemblyID, "vote", vv)
 }
 
 // publishParticipation sends the live count of ballots.
@@ -637,12 +637,12 @@ func (s *Service) publishParticipation(v Vote) {
 	if err != nil {
 		return
 	}
-	s.live.publish(v.AssemblyID, "ballots", map[string]any{"vote": v.ID, "ballots": n})
+	s.live.Publish(v.AssemblyID, "ballots", map[string]any{"vote": v.ID, "ballots": n})
 }
 
 // currentState is what a new event stream receives first: the assembly's
 // votes as the asker may see them.
-func (s *Service) currentState(r *http.Request, assemblyID string) []event {
+func (s *Service) currentState(r *http.Request, assemblyID string) []page.Event {
 	votes, err := s.st.votesOf(assemblyID)
 	if err != nil {
 		return nil
@@ -661,5 +661,5 @@ func (s *Service) currentState(r *http.Request, assemblyID string) []event {
 	if err != nil {
 		return nil
 	}
-	return []event{{name: "votes", data: data}}
+	return []page.Event{{Name: "votes", Data: data}}
 }

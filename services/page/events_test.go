@@ -1,4 +1,4 @@
-package decide
+package page
 
 import (
 	"bufio"
@@ -22,10 +22,10 @@ func readEvents(t *testing.T, sc *bufio.Scanner, n int) []string {
 	return got
 }
 
-func TestLiveStreams(t *testing.T) {
-	l := newLive()
+func TestHub(t *testing.T) {
+	l := NewHub()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l.serve(w, r, r.URL.Query().Get("a"), event{"hello", []byte(`{}`)})
+		l.Serve(w, r, r.URL.Query().Get("a"), Event{"hello", []byte(`{}`)})
 	}))
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -50,11 +50,11 @@ func TestLiveStreams(t *testing.T) {
 	}
 	readEvents(t, other, 1)
 	// Both are subscribed: serve subscribes before it sends the first event.
-	if l.subscribers("A") != 1 || l.subscribers("B") != 1 {
-		t.Fatalf("subscribers: A %d, B %d; want 1 each", l.subscribers("A"), l.subscribers("B"))
+	if l.Subscribers("A") != 1 || l.Subscribers("B") != 1 {
+		t.Fatalf("subscribers: A %d, B %d; want 1 each", l.Subscribers("A"), l.Subscribers("B"))
 	}
-	l.publish("A", "quorum", map[string]int{"present": 3})
-	l.publish("B", "vote", map[string]string{"state": "open"})
+	l.Publish("A", "quorum", map[string]int{"present": 3})
+	l.Publish("B", "vote", map[string]string{"state": "open"})
 	if got := readEvents(t, one, 1); len(got) != 1 || got[0] != "quorum" {
 		t.Fatalf("A got %v, want quorum (and only A's events)", got)
 	}
@@ -63,18 +63,18 @@ func TestLiveStreams(t *testing.T) {
 	}
 
 	// A stream that falls behind is dropped instead of holding publishers.
-	slow, _ := l.subscribe("A")
-	for range streamBuffer + 1 {
-		l.publish("A", "tick", 1)
+	slow, _ := l.Subscribe("A")
+	for range StreamBuffer + 1 {
+		l.Publish("A", "tick", 1)
 	}
 	select {
-	case <-slow.gone:
+	case <-slow.Gone:
 	default:
 		t.Fatal("a stream that fell behind was not dropped")
 	}
 
 	// close ends every stream.
-	l.close()
+	l.Close()
 	done := make(chan bool)
 	go func() {
 		for one.Scan() {
@@ -86,7 +86,7 @@ func TestLiveStreams(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("a stream is still open after close")
 	}
-	if _, ok := l.subscribe("A"); ok {
+	if _, ok := l.Subscribe("A"); ok {
 		t.Fatal("a subscription after close was accepted")
 	}
 }
