@@ -59,6 +59,7 @@ func watchClose(ctx context.Context, ws *websocket.Conn) <-chan error {
 // with a close frame or the end of an event stream). A service without an entry fails
 // TestRestoreEndsEveryServiceConnection: add one with the service.
 var longLivedOpeners = map[string]func(t *testing.T, ctx context.Context, tb *testBox, c *http.Client) <-chan error{
+	"meeting": nil, // its event stream comes with the meetings
 	"decide": func(t *testing.T, ctx context.Context, tb *testBox, c *http.Client) <-chan error {
 		// A facilitator creates an assembly; c, a participant, follows its
 		// event stream as the assembly page does.

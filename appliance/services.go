@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/coopbox/coopbox/services/decide"
+	"github.com/coopbox/coopbox/services/meeting"
 	"github.com/coopbox/coopbox/services/pads"
 	pagekit "github.com/coopbox/coopbox/services/page"
 	bolt "go.etcd.io/bbolt"
@@ -22,6 +23,7 @@ func mounts() []pagekit.Mount {
 	return []pagekit.Mount{
 		pads.Mount(),
 		decide.Mount(),
+		meeting.Mount(),
 	}
 }
 

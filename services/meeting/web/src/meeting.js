@@ -1,0 +1,2 @@
+// meeting.js: the meeting pages' script (placeholder until the core part writes it).
+export {};
