@@ -15,4 +15,7 @@ type coreState struct{}
 
 // currentState is what a new event stream receives first: the meeting's
 // state as the asker may see it (the core's, then the room's).
-func (s *Service) currentState(r *http.Request, meetingID string) []page.Event { return nil }
+func (s *Service) currentState(r *http.Request, meetingID string) []page.Event {
+	var out []page.Event
+	return append(out, s.roomEvents(r, meetingID)...)
+}

@@ -118,9 +118,15 @@ func parseTemplates() (map[string]*template.Template, error) {
 	}
 	out := map[string]*template.Template{}
 	for _, name := range files {
+		if strings.HasPrefix(name, "web/room_") {
+			continue // the room's parts of the pages, parsed with each
+		}
 		t, err := page.Parse(web, name, nil)
 		if err != nil {
 			return nil, err
+		}
+		if t, err = t.ParseFS(web, "web/room_*.html"); err != nil {
+			return nil, fmt.Errorf("room parts of %s: %w", name, err)
 		}
 		out[strings.TrimSuffix(strings.TrimPrefix(name, "web/"), ".html")] = t
 	}
