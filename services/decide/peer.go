@@ -81,3 +81,20 @@ func (s *Service) AssemblyPresence(assemblyID, lang string) (title string, lines
 	}
 	return a.Title, lines, nil
 }
+
+// AssemblyVotes lists an assembly's votes, in the order they were created,
+// as parallel lists of ids and titles (a meeting's decision item picks one).
+func (s *Service) AssemblyVotes(assemblyID string) (ids, titles []string, err error) {
+	if _, err := s.st.assembly(assemblyID); err != nil {
+		return nil, nil, fmt.Errorf("assembly %s: %w", assemblyID, err)
+	}
+	votes, err := s.st.votesOf(assemblyID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("votes of %s: %w", assemblyID, err)
+	}
+	for _, v := range votes {
+		ids = append(ids, v.ID)
+		titles = append(titles, v.Title)
+	}
+	return ids, titles, nil
+}

@@ -42,3 +42,27 @@ func TestPeerSummaries(t *testing.T) {
 		t.Errorf("presence lines: %q", lines)
 	}
 }
+
+// TestPeerAssemblyVotes: the list a meeting's decision item chooses from.
+func TestPeerAssemblyVotes(t *testing.T) {
+	h := newHarness(t, 2)
+	if ids, _, err := h.s.AssemblyVotes(h.aid); err != nil || len(ids) != 0 {
+		t.Fatalf("an assembly without votes lists %q, %v", ids, err)
+	}
+	a := h.createVote(map[string]any{"title": "Budget 2027", "type": "yesno"}, true)
+	b := h.createVote(map[string]any{"title": "Bureau", "type": "yesno"}, true)
+	ids, titles, err := h.s.AssemblyVotes(h.aid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for i := range ids {
+		got[ids[i]] = titles[i]
+	}
+	if len(ids) != 2 || got[a.ID] != "Budget 2027" || got[b.ID] != "Bureau" {
+		t.Errorf("votes listed: %q %q", ids, titles)
+	}
+	if _, _, err := h.s.AssemblyVotes("nope"); err == nil {
+		t.Error("an unknown assembly lists votes")
+	}
+}
