@@ -81,7 +81,7 @@ type Core struct {
 	Speaker      *Request           `json:"speaker,omitempty"`
 	SpeakerSpent time.Duration      `json:"speakerSpent,omitempty"`
 	Speeches     []Speech           `json:"speeches"`
-	Replies      []string           `json:"replies,omitempty"` // item id + "|" + key: direct replies used
+	Replies      []string           `json:"replies,omitempty"`  // item id + "|" + key: direct replies used
 	Profiles     map[string]Profile `json:"profiles,omitempty"` // by person id
 	View         string             `json:"view,omitempty"`     // what the projector shows
 	ViewVote     string             `json:"viewVote,omitempty"` // the vote it shows

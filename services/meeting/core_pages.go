@@ -48,9 +48,11 @@ func (s *Service) meetingPage(name string) http.HandlerFunc {
 	}
 }
 
-func (s *Service) phonePage(w http.ResponseWriter, r *http.Request)     { s.meetingPage("phone")(w, r) }
-func (s *Service) controlPage(w http.ResponseWriter, r *http.Request)   { s.meetingPage("control")(w, r) }
-func (s *Service) projectorPage(w http.ResponseWriter, r *http.Request) { s.meetingPage("projector")(w, r) }
+func (s *Service) phonePage(w http.ResponseWriter, r *http.Request)   { s.meetingPage("phone")(w, r) }
+func (s *Service) controlPage(w http.ResponseWriter, r *http.Request) { s.meetingPage("control")(w, r) }
+func (s *Service) projectorPage(w http.ResponseWriter, r *http.Request) {
+	s.meetingPage("projector")(w, r)
+}
 
 // jsStrings are the catalog's "meeting.js.*" messages, for the scripts.
 func (s *Service) jsStrings(r *http.Request) string {
