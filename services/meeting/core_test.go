@@ -401,11 +401,19 @@ func TestEventStreamFirstState(t *testing.T) {
 // nextEvent reads one Server-Sent Event (skipping comments and retry).
 func nextEvent(t testing.TB, rd *bufio.Reader) page.Event {
 	t.Helper()
+	ev, err := readEvent(rd)
+	if err != nil {
+		t.Fatalf("event stream: %v", err)
+	}
+	return ev
+}
+
+func readEvent(rd *bufio.Reader) (page.Event, error) {
 	var ev page.Event
 	for {
 		line, err := rd.ReadString('\n')
 		if err != nil {
-			t.Fatalf("event stream: %v", err)
+			return ev, err
 		}
 		line = strings.TrimRight(line, "\n")
 		switch {
@@ -414,7 +422,7 @@ func nextEvent(t testing.TB, rd *bufio.Reader) page.Event {
 		case strings.HasPrefix(line, "data: "):
 			ev.Data = []byte(line[6:])
 		case line == "" && ev.Name != "":
-			return ev
+			return ev, nil
 		}
 	}
 }
