@@ -426,3 +426,38 @@ func readEvent(rd *bufio.Reader) (page.Event, error) {
 		}
 	}
 }
+
+// TestPages: each page renders for whom it is for, and sends the others
+// where they belong.
+func TestPages(t *testing.T) {
+	h := newHarness(t)
+	id := h.meeting(map[string]any{"title": "Débat <public>", "lang": "fr"})
+	tests := []struct {
+		who, path string
+		status    int
+		want      string
+	}{
+		{fac, "/meeting/", 200, `href="/meeting/m/` + id + `/control"`},
+		{ana, "/meeting/", 200, "Débat &lt;public&gt;"},
+		{ana, "/meeting/m/" + id + "/", 200, `data-page="phone"`},
+		{ana, "/meeting/m/" + id + "/projector", 200, `data-page="projector"`},
+		{fac, "/meeting/m/" + id + "/control", 200, `data-page="control"`},
+		{ana, "/meeting/m/" + id + "/control", 303, ""},
+		{"", "/meeting/m/" + id + "/", 303, ""},
+		{ana, "/meeting/m/nope/", 404, ""},
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tt := range tests {
+		req, _ := http.NewRequest("GET", h.srv.URL+tt.path, nil)
+		req.Header.Set("X-Test-Person", tt.who)
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tt.status || !strings.Contains(string(body), tt.want) {
+			t.Errorf("GET %s as %q: %d, want %d with %q", tt.path, tt.who, res.StatusCode, tt.status, tt.want)
+		}
+	}
+}
