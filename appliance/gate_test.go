@@ -59,7 +59,39 @@ func watchClose(ctx context.Context, ws *websocket.Conn) <-chan error {
 // with a close frame or the end of an event stream). A service without an entry fails
 // TestRestoreEndsEveryServiceConnection: add one with the service.
 var longLivedOpeners = map[string]func(t *testing.T, ctx context.Context, tb *testBox, c *http.Client) <-chan error{
-	"meeting": nil, // its event stream comes with the meetings
+	"meeting": func(t *testing.T, ctx context.Context, tb *testBox, c *http.Client) <-chan error {
+		// A facilitator creates a meeting; c, a participant, follows its
+		// event stream as the phone page does.
+		fac := tb.client()
+		wantStatus(t, "sign in", tb.post(fac, "/signin", url.Values{"name": {"Camille"}, "passphrase": {ownerPass}}), http.StatusSeeOther)
+		res, err := fac.Post(tb.base+"/api/meeting/meetings", "application/json", strings.NewReader(`{"title":"AG","lang":"fr"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct{ ID string }
+		json.NewDecoder(res.Body).Decode(&m)
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated || m.ID == "" {
+			t.Fatalf("create a meeting: status %d", res.StatusCode)
+		}
+		req, _ := http.NewRequestWithContext(ctx, "GET", tb.base+"/meeting/m/"+m.ID+"/events", nil)
+		req.Header.Set("Accept", "text/event-stream")
+		// No client timeout: the stream lasts until the box ends it.
+		if res, err = (&http.Client{Jar: c.Jar, Transport: c.Transport}).Do(req); err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("the meeting's event stream: status %d, %s", res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		closed := make(chan error, 1)
+		go func() {
+			defer res.Body.Close()
+			// A clean end is EOF (io.Copy answers nil); a cut, an error.
+			_, err := io.Copy(io.Discard, res.Body)
+			closed <- err
+		}()
+		return closed
+	},
 	"decide": func(t *testing.T, ctx context.Context, tb *testBox, c *http.Client) <-chan error {
 		// A facilitator creates an assembly; c, a participant, follows its
 		// event stream as the assembly page does.

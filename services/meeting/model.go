@@ -16,4 +16,6 @@ type Meeting struct {
 	// quorum in the minutes); empty for a debate.
 	AssemblyID string `json:"assemblyId,omitempty"`
 	Ended      bool   `json:"ended,omitempty"`
+	// MinutesPad is the pad the minutes were written into at the end.
+	MinutesPad string `json:"minutesPad,omitempty"`
 }
