@@ -531,3 +531,51 @@ func TestRoomEnded(t *testing.T) {
 		t.Errorf("after the end: %+v", v.Questions)
 	}
 }
+
+// TestRoomPages: the core's three pages carry the room's parts, in the
+// asker's language, with the event names the core's script must forward,
+// and the strings the script reads are valid JSON.
+func TestRoomPages(t *testing.T) {
+	h := newRoomHarness(t)
+	var m struct{ ID string }
+	h.must(201, &m, "fac", "POST", "/api/meeting/meetings", `{"title":"Débat","lang":"fr"}`)
+	tests := []struct {
+		who, path, lang string
+		want            []string
+	}{
+		{"ann", "/meeting/m/" + m.ID + "/projector", "fr", []string{`id="p-room-questions"`, `id="p-room-board"`, `id="p-room-check"`, "ce n&#39;est pas un vote", `data-mode="projector"`}},
+		{"ann", "/meeting/m/" + m.ID + "/projector", "en", []string{"not a decision"}},
+		{"ann", "/meeting/m/" + m.ID + "/", "fr", []string{`data-mode="phone"`, `data-room="ask"`, "Votre question"}},
+		{"fac", "/meeting/m/" + m.ID + "/control", "en", []string{`data-mode="control"`, `data-view="room:check"`, "Open a check", "Allow anonymous questions"}},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest("GET", h.srv.URL+tt.path, nil)
+		if tt.who == "fac" {
+			req.Header.Set("Test-Person", "fac|Facilitator|facilitator")
+		} else {
+			req.Header.Set("Test-Person", tt.who+"|"+tt.who+"|participant")
+		}
+		req.Header.Set("Accept-Language", tt.lang)
+		resp, err := h.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		page := string(body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", tt.path, resp.StatusCode, body)
+		}
+		for _, w := range append(tt.want, `data-room-events="room room.settings question question.gone proposal argument argument.gone check"`, "/meeting/static/room.js") {
+			if !strings.Contains(page, w) {
+				t.Errorf("GET %s (%s) lacks %s", tt.path, tt.lang, w)
+			}
+		}
+		_, rest, _ := strings.Cut(page, `id="room-strings">`)
+		raw, _, _ := strings.Cut(rest, "</script>")
+		var strs map[string]string
+		if err := json.Unmarshal([]byte(raw), &strs); err != nil || strs["check.notDecision"] == "" {
+			t.Errorf("GET %s: the room's strings do not read: %v", tt.path, err)
+		}
+	}
+}

@@ -58,6 +58,11 @@ type roomState struct {
 // roomEvents is the room's part of what a new event stream receives first
 // (questions, boards, the check shown), as the asker may see it; the
 // core's currentState appends it after its own.
+//
+// Hook for the core: this adds a "room" event to the first ones, so a
+// reader of the stream that wants "state" events must skip other names
+// (core_test.go's TestEventStreamFirstState and core_load_test.go read the
+// next event whatever its name, and fail once this returns one).
 func (s *Service) roomEvents(r *http.Request, meetingID string) []page.Event {
 	d, err := s.st.loadRoom(meetingID)
 	if err != nil {
