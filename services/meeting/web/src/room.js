@@ -238,10 +238,8 @@ function start(root) {
     const row = el("div", { class: "row" },
       el("button", {
         type: "button", "data-key": `vote-${q.id}`, "aria-pressed": String(!!q.voted), disabled: !!q.hidden,
-        "aria-label": `${q.voted ? t("unvote") : t("vote")} (${q.votes} ${t("votes")})`,
-        text: `▲ ${q.votes}`,
         onclick: async () => { const out = await act(`/questions/${q.id}/vote`, { up: !q.voted }); if (out) { mineQuestion(out); schedule(); } },
-      }));
+      }, el("span", { "aria-hidden": "true", text: "▲ " }), String(q.votes), el("span", { class: "visually-hidden", text: ` ${t("votes")} · ${t("vote")}` })));
     if (mine && !q.answered) {
       row.append(el("button", {
         type: "button", "data-key": `edit-${q.id}`, text: t("edit"),
@@ -276,13 +274,12 @@ function start(root) {
     const row = el("div", { class: "row" },
       el("button", {
         type: "button", "data-key": `support-${a.id}`, "aria-pressed": String(!!a.supported), disabled: !!a.hidden,
-        "aria-label": `${a.supported ? t("unsupport") : t("support")} (${a.supports} ${t("supports")})`, text: `+ ${a.supports}`,
         onclick: async () => {
           const out = await act(`/arguments/${a.id}/support`, { up: !a.supported });
           const cur = out && st.boards.get(out.proposal)?.args.get(out.id);
           if (cur) { cur.supported = out.supported; schedule(); }
         },
-      }));
+      }, el("span", { "aria-hidden": "true", text: "+ " }), String(a.supports), el("span", { class: "visually-hidden", text: ` ${t("supports")} · ${t("support")}` })));
     if (a.mine) row.append(el("button", { type: "button", "data-key": `awithdraw-${a.id}`, text: t("withdraw"), onclick: () => act(`/arguments/${a.id}/withdraw`) }));
     if (fac) row.append(el("button", { type: "button", "data-key": `ahide-${a.id}`, text: t(a.hidden ? "mod.show" : "mod.hide"), onclick: () => act(`/arguments/${a.id}/moderate`, { action: a.hidden ? "show" : "hide" }) }));
     return el("li", { class: "room-arg" }, el("p", { class: "text", text: a.text }), el("p", { class: "meta", text: a.author || "" }), row);
@@ -324,7 +321,7 @@ function start(root) {
   $("ask")?.addEventListener("submit", async (e) => {
     e.preventDefault();
     const f = e.target;
-    const out = await act("/questions", { text: f.elements.text.value, anonymous: !!f.elements.anonymous?.checked && st?.settings.anonymousQuestions });
+    const out = await act("/questions", { text: f.elements.namedItem("text").value, anonymous: !!f.elements.namedItem("anonymous")?.checked && st?.settings.anonymousQuestions });
     if (!out) return;
     f.reset();
     if (out.handle) { handles[out.question.id] = out.handle; saveHandles(); }
@@ -336,14 +333,14 @@ function start(root) {
   $("new-proposal")?.addEventListener("submit", async (e) => {
     e.preventDefault();
     const f = e.target;
-    if (await act("/proposals", { title: f.elements.title.value, item: f.elements.item.value.trim() })) f.reset();
+    if (await act("/proposals", { title: f.elements.namedItem("title").value, item: f.elements.namedItem("item").value.trim() })) f.reset();
   });
   $("new-check")?.addEventListener("submit", async (e) => {
     e.preventDefault();
     const f = e.target;
-    const out = await act("/checks", { kind: f.elements.kind.value, prompt: f.elements.prompt.value });
+    const out = await act("/checks", { kind: f.elements.namedItem("kind").value, prompt: f.elements.namedItem("prompt").value });
     if (out) {
-      f.elements.prompt.value = "";
+      f.elements.namedItem("prompt").value = "";
       await act("/projector", { view: "room:check" }); // the room sees it at once
     }
   });
