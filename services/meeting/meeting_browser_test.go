@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coopbox/coopbox/services/page"
 	"github.com/coopbox/coopbox/services/pads"
+	"github.com/coopbox/coopbox/services/page"
 	"github.com/coopbox/coopbox/services/person"
 	bolt "go.etcd.io/bbolt"
 )
