@@ -61,7 +61,7 @@ func (stubDecide) AssemblyVotes(assemblyID string) ([]string, []string, error) {
 }
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	s     *Service
 	pads  *pads.Service
 	clock *testClock
@@ -71,7 +71,7 @@ type harness struct {
 // newHarness opens the meeting and the real pads on one bbolt file, as the
 // box does, behind a server whose callers say who they are in the header
 // X-Test-Person: "id|name|role".
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "box.db"), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
