@@ -44,7 +44,8 @@ async function waitText(page, selector, re, what) {
     await page.waitForFunction(([sel, src]) => new RegExp(src).test(document.querySelector(sel)?.innerText ?? ""), [selector, re.source], { timeout: 10000 });
   } catch {
     const got = await page.locator(selector).first().innerText().catch(() => "(absent)");
-    assert.fail(`${what}: ${selector} reads ${JSON.stringify(got)}, want ${re}`);
+    const alerts = await page.locator("[role=alert]:not([hidden])").allInnerTexts().catch(() => []);
+    assert.fail(`${what}: ${selector} reads ${JSON.stringify(got)}, want ${re} (alerts: ${JSON.stringify(alerts)}; errors: ${JSON.stringify(page.errors)})`);
   }
 }
 
@@ -68,6 +69,9 @@ try {
     await items.getByLabel("Durée prévue (minutes)").fill(minutes);
     await items.getByRole("button", { name: "Ajouter le point" }).click();
     await waitText(F, "[data-k=agenda]", new RegExp(title), `agenda after adding ${title}`);
+    // The form empties once the box has answered (the agenda may show the
+    // item before, from the event stream).
+    await F.waitForFunction(() => document.querySelector('form[data-api$="/items"] [name=title]').value === "");
   }
   ok("a facilitator creates a meeting of three items");
 
