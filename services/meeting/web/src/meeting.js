@@ -73,7 +73,10 @@ for (const form of document.querySelectorAll("form[data-api]")) {
       else if (f.hasAttribute("data-num")) body[f.name] = Number(f.value);
       else body[f.name] = f.value;
     }
+    const button = form.querySelector("button:not([type=button])");
+    if (button) button.disabled = true; // one submission at a time
     const out = await act(form.dataset.api, body, form);
+    if (button) button.disabled = false;
     if (out === undefined) return;
     if (page === "home" && out?.id) { location.href = `/meeting/m/${out.id}/control`; return; }
     if (form.querySelector("[name=title],[name=name]")) form.reset();
