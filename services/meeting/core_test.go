@@ -71,7 +71,12 @@ type harness struct {
 // newHarness opens the meeting and the real pads on one bbolt file, as the
 // box does, behind a server whose callers say who they are in the header
 // X-Test-Person: "id|name|role".
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB) *harness { return newHarnessWith(t, nil) }
+
+// newHarnessWith opens the harness with the peer "decide" given by
+// openDecide on the same database (nil: stubDecide), served under
+// /api/decide/ and /decide/.
+func newHarnessWith(t testing.TB, openDecide func(page.Env) (page.Service, error)) *harness {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "box.db"), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
@@ -83,12 +88,19 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	clock := &testClock{now: time.Date(2026, 12, 2, 14, 0, 0, 0, time.UTC)}
+	var dec page.Service = stubDecide{}
+	if openDecide != nil {
+		if dec, err = openDecide(page.Env{DB: db, Log: log}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { dec.Close() })
+	}
 	peer := func(name string) page.Service {
 		switch name {
 		case "pads":
 			return p
 		case "decide":
-			return stubDecide{}
+			return dec
 		}
 		return nil
 	}
@@ -103,6 +115,10 @@ func newHarness(t testing.TB) *harness {
 				who.Role = person.Facilitator
 			}
 			r = r.WithContext(person.NewContext(r.Context(), who))
+		}
+		if strings.HasPrefix(r.URL.Path, "/api/decide/") || strings.HasPrefix(r.URL.Path, "/decide/") {
+			dec.ServeHTTP(w, r)
+			return
 		}
 		s.ServeHTTP(w, r)
 	}))

@@ -110,6 +110,8 @@ try {
   await waitText(de, "[data-k=item]", /Rapport moral/, "a phone's current item");
   await ana.getByRole("button", { name: "Demander la parole" }).click();
   await waitText(ana, "[data-k=mine]", /n° 1/, "Ana's place");
+  assert.ok(await ana.getByRole("button", { name: "Retirer ma demande" }).isVisible(), "Ana in the queue can withdraw");
+  assert.ok(!(await bo.getByRole("button", { name: "Retirer ma demande" }).isVisible()), "Bo, not in the queue, is offered to withdraw");
   await bo.getByRole("button", { name: "Demander la parole" }).click();
   await waitText(bo, "[data-k=mine]", /n° 2/, "Bo's place");
   await F.getByRole("button", { name: "Donner la parole au suivant" }).click();

@@ -206,7 +206,7 @@ function renderProjector() {
   el("votetitle").textContent = state.vote ? state.vote.title : t("novote");
   el("votelines").replaceChildren(...(state.vote?.lines || []).map((l) => h("li", { text: l })));
   if (state.balance) el("balance").replaceChildren(balanceTable(t("meeting"), state.balance));
-  else el("balance").replaceChildren();
+  else el("balance").replaceChildren(h("p", { text: t("nobalance") }));
 }
 
 function pct(n) { return `${n} %`; }
