@@ -97,7 +97,20 @@ try {
   await bo.locator("#room").getByLabel("Votre argument").fill("Loyer trop cher");
   await bo.locator("#room").getByRole("button", { name: "Ajouter contre" }).click();
   await waitText(cy, "[data-room=boards]", /Proche du centre[\s\S]*Loyer trop cher/, "Cy's board");
-  for (const p of [cy, de]) await p.locator("#room .room-arg", { hasText: "Proche du centre" }).getByRole("button", { name: /Appuyer/ }).click();
+  for (const p of [cy, de]) {
+    // The list redraws on every event: a click that lands while it does is
+    // lost, so press until the box has answered (aria-pressed turns true).
+    const arg = p.locator("#room .room-arg", { hasText: "Proche du centre" });
+    for (let tries = 1; ; tries++) {
+      await arg.getByRole("button", { name: /Appuyer/ }).click();
+      try {
+        await arg.locator('button[aria-pressed="true"]').waitFor({ timeout: 3000 });
+        break;
+      } catch (e) {
+        if (tries === 3) throw e;
+      }
+    }
+  }
   await F.getByRole("button", { name: "Projeter ce tableau" }).click();
   await Pj.locator("#p-room-board").waitFor({ state: "visible" });
   await waitText(Pj, "[data-room=pros]", /2\s*Proche du centre/, "the projector's pros");
@@ -130,6 +143,9 @@ try {
   await bo.locator("[data-room=questions] li", { hasText: "budget" }).getByRole("button", { name: "Retirer", exact: true }).click();
   await F.getByRole("button", { name: "Questions de la salle" }).first().click();
   await waitText(Pj, "[data-room=top]", /^(?![\s\S]*budget)[\s\S]*Qui paie/, "the projector after the withdrawal");
+  // The phones redraw their list on the event: count once they have.
+  await waitText(ana, "[data-room=questions]", /^(?![\s\S]*budget)[\s\S]*Qui paie/, "Ana's list after the withdrawal");
+  await waitText(cy, "[data-room=questions]", /^(?![\s\S]*budget)[\s\S]*Qui paie/, "Cy's list after the withdrawal");
   assert.equal(await ana.locator("[data-room=questions] li", { hasText: "Qui paie" }).getByRole("button", { name: "Retirer", exact: true }).count(), 1, "Ana may withdraw hers");
   assert.equal(await cy.locator("[data-room=questions] li", { hasText: "Qui paie" }).getByRole("button", { name: "Retirer", exact: true }).count(), 0, "Cy may not withdraw Ana's");
   await ana.locator("[data-room=questions] li", { hasText: "Qui paie" }).getByRole("button", { name: /Soutenir/ }).click();
