@@ -1,6 +1,8 @@
 package decide
 
 import (
+	"bytes"
+	"cmp"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -45,6 +47,9 @@ type votePageData struct {
 	// DelegateBallot says how the member's delegate voted, in words.
 	DelegateBallot string
 	AssemblyID     string
+	// PrefLib names a closed vote's PrefLib export (ballots.soc…), when
+	// its kind has one, for the results page to link.
+	PrefLib string
 }
 
 // ballotForm says which inputs the ballot form has.
@@ -176,32 +181,48 @@ func charts(v Vote, res *storedResult, lang string) []chart {
 		return e
 	}
 	var out []chart
+	// Each chart's accessible name (the SVG's aria-label and title) is its
+	// caption, in the page's language; so are the names of yes/no and
+	// consent answers, which tally keeps in English.
+	add := func(title string, draw func(label string) template.HTML) {
+		out = append(out, chart{title, draw(title)})
+	}
+	answers := func(names []string) []string {
+		words := map[string]string{"yes": t("Pour", "Yes"), "no": t("Contre", "No"), "abstain": t("Abstention", "Abstain"),
+			"consent": t("Consentement", "Consent"), "objection": t("Objection", "Objection"), "stand aside": t("À l'écart", "Stand aside")}
+		out := make([]string, len(names))
+		for i, n := range names {
+			out[i] = cmp.Or(words[n], n)
+		}
+		return out
+	}
 	r := res.Tally
 	if r != nil {
 		switch r.Method {
 		case tally.Schulze:
-			out = append(out, chart{t("Duels : poids préférant la ligne à la colonne", "Head to head: weight preferring the row to the column"), matrixSVG("pairwise", r.Options, r.Pairwise)})
-			out = append(out, chart{t("Chemins les plus forts", "Strongest paths"), matrixSVG("strongest paths", r.Options, r.Paths)})
+			add(t("Duels : poids préférant la ligne à la colonne", "Head to head: weight preferring the row to the column"), func(l string) template.HTML { return matrixSVG(l, r.Options, r.Pairwise) })
+			add(t("Chemins les plus forts", "Strongest paths"), func(l string) template.HTML { return matrixSVG(l, r.Options, r.Paths) })
 		case tally.RankedPairs:
-			out = append(out, chart{t("Duels", "Head to head"), matrixSVG("pairwise", r.Options, r.Pairwise)})
+			add(t("Duels", "Head to head"), func(l string) template.HTML { return matrixSVG(l, r.Options, r.Pairwise) })
 		case tally.IRV:
-			out = append(out, chart{t("Tours de scrutin", "Rounds"), roundsSVG("rounds", r)})
+			add(t("Tours de scrutin", "Rounds"), func(l string) template.HTML { return roundsSVG(l, r) })
 		case tally.MajorityJudgment:
-			out = append(out, chart{t("Profil de mérite", "Merit profile"), meritSVG("merit profile", r, v.Settings.Grades)})
+			add(t("Profil de mérite", "Merit profile"), func(l string) template.HTML { return meritSVG(l, r, v.Settings.Grades) })
 		default:
 			if len(r.Totals) == len(r.Options) {
 				order := flat(r.Ranking)
+				names := r.Options
 				if r.Method == tally.YesNoCount {
-					order = []int{0, 1, 2}
+					order, names = []int{0, 1, 2}, answers(r.Options)
 				}
-				out = append(out, chart{t("Résultats", "Results"), barsSVG("results", r.Options, r.Totals, order)})
+				add(t("Résultats", "Results"), func(l string) template.HTML { return barsSVG(l, names, r.Totals, order) })
 			}
 		}
 	}
 	if o := res.Objection; o != nil && len(o.Totals) == 3 {
-		out = append(out, chart{t("Consentements et objections", "Consents and objections"), barsSVG("consent", o.Options, o.Totals, []int{0, 1, 2})})
+		add(t("Consentements et objections", "Consents and objections"), func(l string) template.HTML { return barsSVG(l, answers(o.Options), o.Totals, []int{0, 1, 2}) })
 	}
-	if g := graphSVG("delegations", res.Weights); g != "" {
+	if g := graphSVG(t("Délégations", "Delegations"), res.Weights); g != "" {
 		out = append(out, chart{t("Délégations", "Delegations"), g})
 	}
 	return out
@@ -212,7 +233,17 @@ func (s *Service) resultPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "result", s.resultData(r, v))
+	d := s.resultData(r, v)
+	if v.State == StateClosed && d.CanSee {
+		if _, export, err := s.st.result(v); err == nil {
+			if e, err := tally.ReadJSON(bytes.NewReader(export)); err == nil {
+				if t, err := tally.PrefLibType(e); err == nil {
+					d.PrefLib = "ballots." + t
+				}
+			}
+		}
+	}
+	s.render(w, r, http.StatusOK, "result", d)
 }
 
 func (s *Service) projectorPage(w http.ResponseWriter, r *http.Request) {
@@ -339,7 +370,7 @@ func (s *Service) cardsPage(w http.ResponseWriter, r *http.Request) {
 	d := votePageData{Vote: v}
 	for _, t := range tokens {
 		code := cardCode(t)
-		qr, err := drawCardQR("https://" + r.Host + "/decide/v/" + v.ID + "/c#" + code)
+		qr, err := drawCardQR(boxURL(r, "/decide/v/"+v.ID+"/c#"+code))
 		if err != nil {
 			s.voteErr(w, r, err)
 			return

@@ -241,7 +241,12 @@ function deskPage(table) {
       try {
         const out = await api("POST", `/api/decide/votes/${table.dataset.vote}/handed`, { member: b.dataset.member, count: n });
         b.closest("tr").querySelector(".issued").textContent = out.issued;
+        // The button goes; focus stays in the table and the desk hears
+        // what was recorded.
+        b.closest("tr").querySelector("td").tabIndex = -1;
+        b.closest("tr").querySelector("td").focus();
         b.remove();
+        message(say(`${b.dataset.name} : cartes remises (${out.issued}).`, `${b.dataset.name}: cards handed (${out.issued}).`));
       } catch (e) { message(e.message, true); }
     });
   }
