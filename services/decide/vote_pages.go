@@ -122,6 +122,7 @@ func (s *Service) votePage(w http.ResponseWriter, r *http.Request) {
 	d.Ballots, _ = s.st.countBallots(v)
 	if v.Type == TypeElection || (v.Delegation && d.Member != nil) {
 		d.Members, _ = s.membersOf(v.AssemblyID)
+		sortMembers(d.Members) // the delegate and nominee lists, by name
 	}
 	if d.Member != nil && v.Delegation && !v.Secret {
 		if mine, err := s.mine(v, *d.Member); err == nil {
@@ -320,6 +321,7 @@ func (s *Service) votesPage(w http.ResponseWriter, r *http.Request) {
 		d.Votes = append(d.Votes, vv)
 	}
 	d.Members, _ = s.membersOf(aid)
+	sortMembers(d.Members)
 	s.render(w, r, http.StatusOK, "votes", d)
 }
 
@@ -336,8 +338,16 @@ func (s *Service) deskPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := votePageData{Vote: v, Rights: allRights(roll)}
-	d.Members, _ = s.membersOf(v.AssemblyID)
+	members, _ := s.membersOf(v.AssemblyID)
 	d.Issued, _ = s.st.issued(v)
+	// The desk looks a member up by name among those with a right here
+	// (present, or carrying proxies) or who already received cards.
+	for _, m := range members {
+		if d.Rights[m.ID] > 0 || d.Issued[m.ID] > 0 {
+			d.Members = append(d.Members, m)
+		}
+	}
+	sortMembers(d.Members)
 	for _, r := range d.Rights {
 		d.Total += r
 	}

@@ -100,6 +100,15 @@ async function look(page, what) {
   if (process.env.LOOK_TIMES) ok(`looked at ${what}`);
 }
 
+// printed presses the page's "Imprimer" button and checks that it opened
+// the browser's print dialog.
+async function printed(page, what) {
+  await page.evaluate(() => { window.print = () => { document.body.dataset.printed = "yes"; }; });
+  await page.getByRole("button", { name: "Imprimer", exact: true }).click();
+  await page.waitForFunction(() => document.body.dataset.printed === "yes", null, { timeout: 5000 })
+    .catch(() => assert.fail(`${what} does nothing`));
+}
+
 // decodeQR reads a QR code drawn by the box (an inline SVG) as a camera
 // would. The page sends back grey levels as one string: an array of
 // 640,000 numbers takes seconds through the DevTools protocol.
@@ -179,6 +188,7 @@ try {
   await F.getByRole("button", { name: "Préparer les cartes" }).click();
   await F.getByText("Cartes prêtes à imprimer : 8.").waitFor();
   await look(F, "member cards sheet");
+  await printed(F, "the member cards' print button");
   const links = {};
   assert.equal(await F.locator("article.member-card svg.qr").count(), 8);
   for (const name of ["Alice Martin", "Bruno Petit", "Chloé Durand"]) {
@@ -272,6 +282,10 @@ try {
   const cardURL = await decodeQR(F.locator(".card svg.qr").first());
   assert.ok(cardURL?.startsWith(`${base}/decide/v/${secretVote}/c#`), `the ballot card's QR code: ${cardURL}`);
   await look(F, "ballot cards sheet");
+  await printed(F, "the ballot cards' print button");
+  await F.emulateMedia({ media: "print" });
+  assert.deepEqual([await F.locator("h1").isHidden(), await F.locator(".card svg.qr").isVisible()], [true, true], "printed: the cards only");
+  await F.emulateMedia({ media: "screen" });
   ok("a ballot card handed to Denis at the desk, printed with its QR code and code");
 
   const rank = async (p, order) => {
@@ -308,6 +322,7 @@ try {
   // 6. Results, sheet and exports.
   await L.goto(`${base}/decide/v/${secretVote}/result`);
   await look(L, "secret vote result");
+  await L.getByText("Droits remis (cartes et signatures) : 4 ; bulletins déposés : 4.").waitFor();
   const files = {};
   for (const name of ["result.csv", "result.json", "ballots.json", "ballots.csv", "ballots.soc"]) {
     const [dl] = await Promise.all([L.waitForEvent("download"), L.getByRole("link", { name, exact: true }).click()]);
