@@ -88,6 +88,16 @@ async function look(page, what) {
   text = text.replace(/\b\w+\.(csv|json|soc|soi|toc|toi|cat)\b/g, "");
   const found = [...new Set(words(text).filter((w) => english.has(w) && !typed.has(w)))];
   assert.deepEqual(found.map((w) => text.split("\n").find((l) => l.toLowerCase().includes(w))), [], `${what}: English words on a French page`);
+  // Every link of decide's on the page leads somewhere this person may go.
+  const hrefs = await page.evaluate(() => [...document.querySelectorAll("a[href^='/decide/'], a[href^='/api/decide/']")].map((a) => a.href));
+  for (const href of new Set(hrefs)) {
+    const res = await page.request.get(href, { maxRedirects: 0 });
+    const to = res.headers()["location"] ?? "";
+    // A redirection to the facilitators' sign-in is a dead end for a
+    // member; one to /join (choosing a display name) is the box's way in.
+    assert.ok(res.status() < 300 || (res.status() < 400 && /^(https?:\/\/[^/]+)?\/(decide\/|join\?)/.test(to)),
+      `${what}: the link ${href} answers ${res.status()} ${to}`);
+  }
   const vp = page.viewportSize();
   for (const width of [390, 1280]) {
     await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
@@ -203,6 +213,12 @@ try {
   await F.emulateMedia({ media: "screen" });
   ok("8 member cards, 105 × 59.4 mm when printed, each QR code a member link");
 
+  // A member's phone goes from the assembly's page, where binding left it,
+  // to a vote by its title.
+  const goToVote = async (p, title) => {
+    await p.goto(`${base}/decide/a/${assembly}/`);
+    await Promise.all([p.waitForURL(/\/decide\/v\/[\w-]+$/), p.getByRole("link", { name: title }).click()]);
+  };
   const phones = {};
   for (const name of ["Alice Martin", "Bruno Petit", "Chloé Durand"]) {
     const p = await person([], phone);
@@ -232,7 +248,7 @@ try {
   await look(L, "votes page, one open");
 
   const chloe = phones["Chloé Durand"];
-  await chloe.goto(`${base}/decide/v/${openVote}`);
+  await goToVote(chloe, "Adoption du rapport moral");
   await look(chloe, "open vote page");
   await chloe.getByLabel("Déléguer à").selectOption({ label: "Bruno Petit" });
   await Promise.all([chloe.waitForEvent("load"), chloe.getByRole("button", { name: "Déléguer" }).click()]);
@@ -240,7 +256,7 @@ try {
   await look(chloe, "open vote page, delegated");
   for (const [name, answer] of [["Bruno Petit", "Pour"], ["Alice Martin", "Abstention"]]) {
     const p = phones[name];
-    await p.goto(`${base}/decide/v/${openVote}`);
+    await goToVote(p, "Adoption du rapport moral");
     await p.getByLabel(answer, { exact: true }).check();
     await p.getByRole("button", { name: "Voter" }).click();
     await p.getByText(/Bulletin enregistré\. Votre reçu : [A-Z2-7]{10}/).waitFor();
@@ -294,7 +310,7 @@ try {
   };
   const alice = phones["Alice Martin"], bruno = phones["Bruno Petit"];
   for (const [p, n] of [[alice, 2], [bruno, 1]]) {
-    await p.goto(`${base}/decide/v/${secretVote}`);
+    await goToVote(p, "Projet de l'année");
     await p.locator("#tokens").getByText(new RegExp(`Vous avez ${n} bulletin`)).waitFor({ timeout: 20000 });
   }
   await look(alice, "secret vote page");
