@@ -98,6 +98,40 @@ async function look(page, what) {
     assert.ok(res.status() < 300 || (res.status() < 400 && /^(https?:\/\/[^/]+)?\/(decide\/|join\?)/.test(to)),
       `${what}: the link ${href} answers ${res.status()} ${to}`);
   }
+  // The keyboard reaches every visible control, and shows where it is.
+  const controls = await page.evaluate(() => {
+    // A modal dialog makes the rest of the page inert, as it should.
+    const root = document.querySelector("dialog:modal") ?? document;
+    const all = [...root.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex='-1'])")]
+      .filter((el) => !el.disabled && el.checkVisibility({ visibilityProperty: true }));
+    all.forEach((el, i) => { el.dataset.kb = String(i); });
+    // Radio buttons of one group are one stop: the arrows move within it.
+    const groups = new Set();
+    return all.filter((el) => el.type !== "radio" || (!groups.has(el.name) && groups.add(el.name))).map((el) => el.dataset.kb);
+  });
+  await page.evaluate(() => { if (!document.querySelector("dialog:modal")) { document.activeElement?.blur(); window.scrollTo(0, 0); } });
+  const reached = new Set(), unseen = [];
+  for (let i = 0; i < controls.length + 3; i++) {
+    await page.keyboard.press("Tab");
+    const f = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const st = getComputedStyle(el);
+      const ring = (st.outlineStyle !== "none" && parseFloat(st.outlineWidth) >= 2) || st.boxShadow !== "none";
+      return { kb: el.dataset.kb, ring, name: (el.getAttribute("aria-label") || el.textContent || el.name || el.id || el.tagName).trim().slice(0, 40) };
+    });
+    if (!f) continue;
+    if (process.env.KB_DEBUG) console.log("tab", what, i, f.kb, f.name);
+    if (f.kb) reached.add(f.kb);
+    if (!f.ring) unseen.push(f.name);
+  }
+  const missed = controls.filter((k) => !reached.has(k));
+  if (missed.length) {
+    const names = await page.evaluate((ks) => ks.map((k) => document.querySelector(`[data-kb="${k}"]`)?.outerHTML.slice(0, 80)), missed);
+    assert.deepEqual(names, [], `${what}: controls the keyboard does not reach`);
+  }
+  assert.deepEqual([...new Set(unseen)], [], `${what}: focus not visible on`);
+  await page.evaluate(() => { for (const el of document.querySelectorAll("[data-kb]")) delete el.dataset.kb; document.activeElement?.blur(); });
   const vp = page.viewportSize();
   for (const width of [390, 1280]) {
     await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
