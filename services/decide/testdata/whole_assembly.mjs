@@ -357,7 +357,9 @@ try {
   await rank(denis, ["Jardin partagé", "Atelier vélo", "Recyclerie"]);
   for (const p of [alice, bruno, denis]) await p.getByText(/Votre reçu : [A-Z2-7]{10}/).waitFor({ timeout: 20000 });
   await rank(alice, ["Jardin partagé", "Recyclerie", "Atelier vélo"]); // François's proxy
-  await alice.getByText("Bulletins restants : 0").waitFor({ timeout: 20000 });
+  await alice.getByText("Tous vos bulletins sont déposés.").waitFor({ timeout: 20000 });
+  await alice.getByText(/Bulletins enregistrés : 2\. Vos reçus : [A-Z2-7]{10}, [A-Z2-7]{10}/).waitFor();
+  assert.equal(await alice.getByRole("button", { name: "Voter" }).isDisabled(), true, "no ballot left: the button is off");
   await projector.waitForFunction(() => document.getElementById("count")?.textContent === "4", null, { timeout: 10000 });
   await look(alice, "secret vote page, voted");
   ok("three phones cast four secret ballots (Alice's own and François's proxy, Bruno's, Denis's card); the projector counts 4 live");

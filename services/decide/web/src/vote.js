@@ -102,11 +102,14 @@ async function fetchSignatures(article) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+const receipts = [];
+
 async function submitBallot(article, form) {
   const vote = article.dataset.vote;
   const ballot = ballotOf(form);
   const btn = $("button.primary", form);
   btn.disabled = true;
+  let done = false;
   try {
     let out;
     if (form.dataset.kind === "nominate") {
@@ -132,13 +135,23 @@ async function submitBallot(article, form) {
       if (fd.get("reason")) body.reason = fd.get("reason");
       out = await api("POST", `/api/decide/votes/${vote}/ballot`, body);
     }
-    message(say(`Bulletin enregistré. Votre reçu : ${out.receipt}`, `Ballot recorded. Your receipt: ${out.receipt}`));
+    // A member carrying proxies casts several ballots: every receipt stays
+    // on the screen, not only the last one.
+    receipts.push(out.receipt);
+    message(receipts.length === 1
+      ? say(`Bulletin enregistré. Votre reçu : ${out.receipt}`, `Ballot recorded. Your receipt: ${out.receipt}`)
+      : say(`Bulletins enregistrés : ${receipts.length}. Vos reçus : ${receipts.join(", ")}`, `Ballots recorded: ${receipts.length}. Your receipts: ${receipts.join(", ")}`));
     const info = $("#tokens");
-    if (info && article.dataset.card !== "true") info.textContent = say(`Bulletins restants : ${signed.length}`, `Ballots left: ${signed.length}`);
+    if (info && article.dataset.card !== "true") {
+      info.textContent = signed.length
+        ? say(`Bulletins restants : ${signed.length}`, `Ballots left: ${signed.length}`)
+        : say("Tous vos bulletins sont déposés.", "All your ballots are cast.");
+      done = signed.length === 0;
+    }
   } catch (e) {
     message(e.message, true);
   } finally {
-    btn.disabled = false;
+    btn.disabled = done;
   }
 }
 
