@@ -2,10 +2,10 @@ package decide
 
 import (
 	"bytes"
-	"cmp"
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/coopbox/coopbox/services/decide/tally"
 	"github.com/coopbox/coopbox/services/locale"
@@ -50,6 +50,9 @@ type votePageData struct {
 	// PrefLib names a closed vote's PrefLib export (ballots.soc…), when
 	// its kind has one, for the results page to link.
 	PrefLib string
+	// BallotWords: the results sheet's published ballots in words, in the
+	// order of Result.Published.
+	BallotWords []string
 }
 
 // ballotForm says which inputs the ballot form has.
@@ -128,7 +131,7 @@ func (s *Service) votePage(w http.ResponseWriter, r *http.Request) {
 		if mine, err := s.mine(v, *d.Member); err == nil {
 			d.Mine = &mine
 			if mine.Delegate != nil && mine.Delegate.Ballot != nil {
-				d.DelegateBallot = describeBallot(v, mine.Delegate.Ballot)
+				d.DelegateBallot = describeBallot(v, mine.Delegate.Ballot, s.lang(r))
 			}
 		}
 	}
@@ -189,11 +192,9 @@ func charts(v Vote, res *storedResult, lang string) []chart {
 		out = append(out, chart{title, draw(title)})
 	}
 	answers := func(names []string) []string {
-		words := map[string]string{"yes": t("Pour", "Yes"), "no": t("Contre", "No"), "abstain": t("Abstention", "Abstain"),
-			"consent": t("Consentement", "Consent"), "objection": t("Objection", "Objection"), "stand aside": t("À l'écart", "Stand aside")}
 		out := make([]string, len(names))
 		for i, n := range names {
-			out[i] = cmp.Or(words[n], n)
+			out[i] = answerWord(n, fr)
 		}
 		return out
 	}
@@ -265,7 +266,13 @@ func (s *Service) sheetPage(w http.ResponseWriter, r *http.Request) {
 		s.voteErr(w, r, errState)
 		return
 	}
-	s.render(w, r, http.StatusOK, "result_sheet", s.resultData(r, v))
+	d := s.resultData(r, v)
+	if d.Result != nil {
+		for _, p := range d.Result.Published {
+			d.BallotWords = append(d.BallotWords, describeBallot(v, p.Ballot, s.lang(r)))
+		}
+	}
+	s.render(w, r, http.StatusOK, "result_sheet", d)
 }
 
 func (s *Service) chartSVG(w http.ResponseWriter, r *http.Request) {
@@ -391,9 +398,32 @@ func (s *Service) cardsPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "ballotcards", d)
 }
 
-// describeBallot writes a stored ballot in words where its kind allows
-// (a choice), else as its JSON.
-func describeBallot(v Vote, raw []byte) string {
+// answerWord is a yes/no or consent answer, which tally names in English,
+// in the page's language; any other option name as it is.
+func answerWord(name string, fr bool) string {
+	words := map[string][2]string{"yes": {"Pour", "Yes"}, "no": {"Contre", "No"}, "abstain": {"Abstention", "Abstain"},
+		"consent": {"Consentement", "Consent"}, "objection": {"Objection", "Objection"}, "stand aside": {"À l'écart", "Stand aside"}}
+	w, ok := words[name]
+	switch {
+	case !ok:
+		return name
+	case fr:
+		return w[0]
+	}
+	return w[1]
+}
+
+// describeBallot writes a stored ballot in words, in the page's language
+// (the delegate's vote a delegator sees, the published ballots of the
+// results sheet); as its JSON when it cannot be read.
+func describeBallot(v Vote, raw []byte, lang string) string {
+	fr := lang == "fr"
+	t := func(f, e string) string {
+		if fr {
+			return f
+		}
+		return e
+	}
 	tv, err := v.tallyVote()
 	if v.Type == TypeElection {
 		tv, err = objectionVote(), nil
@@ -405,12 +435,54 @@ func describeBallot(v Vote, raw []byte) string {
 	if err != nil {
 		return string(raw)
 	}
+	name := func(i int) string {
+		if i >= 0 && i < len(tv.Options) {
+			return answerWord(tv.Options[i], fr)
+		}
+		return "?"
+	}
+	var parts []string
 	switch tv.Kind {
 	case tally.YesNo, tally.Single:
 		if b.Choice >= 0 && b.Choice < len(tv.Options) {
-			return tv.Options[b.Choice]
+			return name(b.Choice)
 		}
-		return "blank"
+		return t("vote blanc", "blank")
+	case tally.Approval:
+		if len(b.Approved) == 0 {
+			return t("aucune option approuvée", "no option approved")
+		}
+		for _, o := range b.Approved {
+			parts = append(parts, name(o))
+		}
+		return t("approuve : ", "approves: ") + strings.Join(parts, ", ")
+	case tally.Ranked:
+		for i, g := range b.Ranking {
+			var names []string
+			for _, o := range g {
+				names = append(names, name(o))
+			}
+			parts = append(parts, strconv.Itoa(i+1)+". "+strings.Join(names, " = "))
+		}
+		return strings.Join(parts, " ; ")
+	case tally.Score, tally.Dots:
+		for o, p := range b.Points {
+			parts = append(parts, name(o)+t(" : ", ": ")+strconv.FormatInt(p, 10))
+		}
+		return strings.Join(parts, " ; ")
+	case tally.Graded, tally.DatePoll:
+		dates := []string{t("non", "no"), t("si besoin", "if need be"), t("oui", "yes")}
+		for o, g := range b.Grades {
+			word := "—"
+			switch {
+			case tv.Kind == tally.DatePoll && g >= 0 && g < len(dates):
+				word = dates[g]
+			case tv.Kind == tally.Graded && g >= 0 && g < len(tv.Grades):
+				word = tv.Grades[g]
+			}
+			parts = append(parts, name(o)+t(" : ", ": ")+word)
+		}
+		return strings.Join(parts, " ; ")
 	}
 	return string(raw)
 }

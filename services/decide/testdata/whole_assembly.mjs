@@ -35,7 +35,7 @@ const messages = ["messages.json", "messages_roll.json", "messages_vote.json"]
 const words = (s) => s.toLowerCase().match(/\p{L}[\p{L}']*/gu) ?? [];
 const frWords = new Set(messages.flatMap((m) => Object.values(m).flatMap((v) => words(v.fr ?? ""))));
 const english = new Set(messages.flatMap((m) => Object.values(m).flatMap((v) => words(v.en ?? "")))
-  .filter((w) => w.length > 3 && !frWords.has(w)));
+  .filter((w) => w.length > 1 && !frWords.has(w)));
 // Names people typed (vote titles, options, members) are not the page's.
 const typed = new Set(["recyclerie"]);
 
@@ -297,7 +297,8 @@ try {
   }
   await look(phones["Bruno Petit"], "open vote page, voted");
   await chloe.reload();
-  await chloe.getByText("Bruno Petit a voté :").waitFor();
+  assert.match(await chloe.locator(".delegate").innerText(), /Bruno Petit a voté : Pour/);
+  await look(chloe, "open vote page, the delegate voted");
   await L.reload();
   await Promise.all([L.waitForEvent("load"), L.locator(`.vote-row[data-vote="${openVote}"]`).getByRole("button", { name: "Clore" }).click()]);
   await L.goto(`${base}/decide/v/${openVote}/result`);
@@ -391,6 +392,9 @@ try {
   ok("the exports download and parse: result.csv, result.json, ballots.json, ballots.csv, ballots.soc");
   await L.goto(`${base}/decide/v/${secretVote}/sheet`);
   await look(L, "results sheet");
+  const published = await L.locator("table.published tbody").innerText();
+  assert.match(published, /1\. Jardin partagé ; 2\. Recyclerie ; 3\. Atelier vélo/, "the sheet's ballots, in words");
+  assert.doesNotMatch(published, /[{}]/, "no JSON on the sheet");
   await L.emulateMedia({ media: "print" });
   assert.ok(await L.locator("figure.chart svg").first().isVisible(), "the printed sheet keeps its chart");
   await L.emulateMedia({ media: "screen" });
