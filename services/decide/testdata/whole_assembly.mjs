@@ -286,6 +286,9 @@ try {
   const chloe = phones["Chloé Durand"];
   await goToVote(chloe, "Adoption du rapport moral");
   await look(chloe, "open vote page");
+  // Pressing "Déléguer" without a choice delegates to nobody by mistake: refused.
+  await chloe.getByRole("button", { name: "Déléguer" }).click();
+  assert.equal(await chloe.getByLabel("Déléguer à").evaluate((el) => el.validity.valueMissing), true, "a delegate must be chosen");
   await chloe.getByLabel("Déléguer à").selectOption({ label: "Bruno Petit" });
   await Promise.all([chloe.waitForEvent("load"), chloe.getByRole("button", { name: "Déléguer" }).click()]);
   await chloe.getByText("Chloé Durand → Bruno Petit").waitFor();
@@ -397,6 +400,7 @@ try {
   ok("the exports download and parse: result.csv, result.json, ballots.json, ballots.csv, ballots.soc");
   await L.goto(`${base}/decide/v/${secretVote}/sheet`);
   await look(L, "results sheet");
+  await L.getByText("Droits remis (cartes et signatures) : 4 ; bulletins déposés : 4.").waitFor();
   const published = await L.locator("table.published tbody").innerText();
   assert.match(published, /1\. Jardin partagé ; 2\. Recyclerie ; 3\. Atelier vélo/, "the sheet's ballots, in words");
   assert.doesNotMatch(published, /[{}]/, "no JSON on the sheet");

@@ -171,8 +171,10 @@ function votePage(article) {
     ev.preventDefault();
     const scope = $("#delegate-scope").value;
     const subject = scope === "question" ? dform.dataset.vote : scope === "topic" ? dform.dataset.topic : "";
+    // "Nobody" is a choice (it blocks a wider delegation), never a default:
+    // the list starts on "choose", and the form requires a choice.
     try {
-      await api("POST", `/api/decide/a/${dform.dataset.assembly}/delegations`, { to: $("#delegate-to").value, scope, subject });
+      await api("POST", `/api/decide/a/${dform.dataset.assembly}/delegations`, { to: $("#delegate-to").value === "nobody" ? "" : $("#delegate-to").value, scope, subject });
       location.reload();
     } catch (e) { message(e.message, true); }
   });
