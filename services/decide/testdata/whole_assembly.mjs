@@ -305,7 +305,10 @@ try {
   assert.match(await chloe.locator(".delegate").innerText(), /Bruno Petit a voté : Pour/);
   await look(chloe, "open vote page, the delegate voted");
   await L.reload();
-  await Promise.all([L.waitForEvent("load"), L.locator(`.vote-row[data-vote="${openVote}"]`).getByRole("button", { name: "Clore" }).click()]);
+  await L.locator(`.vote-row[data-vote="${openVote}"]`).getByRole("button", { name: "Clore" }).click();
+  await L.getByText("Un vote clos ne se rouvre pas").waitFor();
+  assert.equal((await (await L.request.get(`${base}/api/decide/votes/${openVote}`)).json()).state, "open", "one press does not close");
+  await Promise.all([L.waitForEvent("load"), L.locator(`.vote-row[data-vote="${openVote}"]`).getByRole("button", { name: "Confirmer la clôture" }).click()]);
   await L.goto(`${base}/decide/v/${openVote}/result`);
   await L.getByText("Chloé Durand → Bruno Petit ✔").waitFor();
   assert.match(await L.locator(".outcome").innerText(), /Adopté/);
@@ -374,7 +377,8 @@ try {
   ok("three phones cast four secret ballots (Alice's own and François's proxy, Bruno's, Denis's card); the projector counts 4 live");
 
   await L.goto(`${base}/decide/a/${assembly}/votes`);
-  await Promise.all([L.waitForEvent("load"), L.locator(`.vote-row[data-vote="${secretVote}"]`).getByRole("button", { name: "Clore" }).click()]);
+  await L.locator(`.vote-row[data-vote="${secretVote}"]`).getByRole("button", { name: "Clore" }).click();
+  await Promise.all([L.waitForEvent("load"), L.locator(`.vote-row[data-vote="${secretVote}"]`).getByRole("button", { name: "Confirmer la clôture" }).click()]);
   await projector.locator("#outcome").getByText("Jardin partagé").waitFor({ timeout: 15000 });
   assert.ok(await projector.locator("figure.chart svg").count() > 0, "a chart on the projector");
   await look(projector, "projector, closed");

@@ -206,6 +206,14 @@ function votesPage(section) {
   for (const b of $$("button[data-state]", section)) {
     b.addEventListener("click", async () => {
       const id = b.closest("[data-vote]").dataset.vote;
+      // Closing cannot be undone (the result is frozen): a second press
+      // on the same button confirms it.
+      if (b.dataset.state === "closed" && !b.dataset.confirm) {
+        b.dataset.confirm = "1";
+        b.textContent = say("Confirmer la clôture", "Confirm closing");
+        message(say("Un vote clos ne se rouvre pas : appuyez sur « Confirmer la clôture » pour clore.", "A closed vote does not reopen: press “Confirm closing” to close it."));
+        return;
+      }
       try {
         await api("POST", `/api/decide/votes/${id}/state`, { state: b.dataset.state });
         location.reload();
