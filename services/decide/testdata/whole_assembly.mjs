@@ -137,8 +137,10 @@ async function look(page, what) {
   const vp = page.viewportSize();
   for (const width of [390, 1280]) {
     await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
-    const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-    assert.ok(sw <= iw, `${what}: the page is ${sw}px wide on a ${iw}px screen`);
+    // Against the screen's width, not innerWidth: a phone's browser widens
+    // its layout viewport to fit a page that runs off the screen.
+    const sw = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(sw <= width, `${what}: the page is ${sw}px wide on a ${width}px screen`);
     if (shots) await page.screenshot({ path: `${shots}/${String(seen.length).padStart(2, "0")}-${what.replace(/\W+/g, "-")}-${width}.png`, fullPage: true });
   }
   await page.setViewportSize(vp);
@@ -405,6 +407,7 @@ try {
   await L.goto(`${base}/decide/v/${secretVote}/sheet`);
   await look(L, "results sheet");
   await L.getByText("Droits remis (cartes et signatures) : 4 ; bulletins déposés : 4.").waitFor();
+  await printed(L, "the results sheet's print button");
   const published = await L.locator("table.published tbody").innerText();
   assert.match(published, /1\. Jardin partagé ; 2\. Recyclerie ; 3\. Atelier vélo/, "the sheet's ballots, in words");
   assert.doesNotMatch(published, /[{}]/, "no JSON on the sheet");
