@@ -36,8 +36,14 @@ const words = (s) => s.toLowerCase().match(/\p{L}[\p{L}']*/gu) ?? [];
 const frWords = new Set(messages.flatMap((m) => Object.values(m).flatMap((v) => words(v.fr ?? ""))));
 const english = new Set(messages.flatMap((m) => Object.values(m).flatMap((v) => words(v.en ?? "")))
   .filter((w) => w.length > 1 && !frWords.has(w)));
-// Names people typed (vote titles, options, members) are not the page's.
-const typed = new Set(["recyclerie"]);
+// French-only words, for the English pages.
+const enWords = new Set(messages.flatMap((m) => Object.values(m).flatMap((v) => words(v.en ?? ""))));
+const french = new Set([...frWords].filter((w) => w.length > 1 && !enWords.has(w)));
+// Names people typed (assembly, votes, options, members) are not the page's.
+const typedText = "AG de l'Atelier partagé samedi 14 mars 2027 Adoption du rapport moral Projet de l'année " +
+  "Atelier vélo Jardin partagé Recyclerie Alice Martin Bruno Petit Chloé Durand Denis Lefèvre Élodie Moreau " +
+  "François Roux Gaëlle Fournier Hugo Girard Camille Salle";
+const typed = new Set(words(typedText));
 
 async function person(cookies, device) {
   const ctx = await browser.newContext({ ...device });
@@ -58,16 +64,16 @@ const facilitator = (device) => person([["testperson", encodeURIComponent("f|Cam
 // look checks the page as it stands: axe, French, both widths, and takes
 // the screenshots a person reviews when SHOTS is set.
 const seen = [];
-async function look(page, what) {
+async function look(page, what, lang = "fr") {
   await page.evaluate(axeSource + "\n;0");
   const res = await page.evaluate(async () =>
     await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }));
   const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`), [],
     `${what}: serious accessibility violations`);
-  let text = await page.evaluate(() => {
+  let text = await page.evaluate((lang) => {
     // Text marked as another language (the language switch) is not the page's.
-    const other = [...document.querySelectorAll("[lang]:not([lang=fr])")];
+    const other = [...document.querySelectorAll(`[lang]:not([lang=${lang}])`)];
     for (const el of other) el.dataset.hidden = el.style.display, el.style.display = "none";
     const parts = [document.title, document.body.innerText];
     for (const el of other) el.style.display = el.dataset.hidden;
@@ -76,8 +82,8 @@ async function look(page, what) {
       if (el.tagName === "OPTION" || el.tagName === "INPUT") parts.push(el.textContent || el.value || "");
     }
     return parts.join("\n");
-  });
-  assert.equal(await page.evaluate(() => document.documentElement.lang), "fr", `${what}: the page's language`);
+  }, lang);
+  assert.equal(await page.evaluate(() => document.documentElement.lang), lang, `${what}: the page's language`);
   // A key shown instead of its text: decide's own keys are a bug; the
   // layout's "account.title" and "join.rename" belong to services this
   // test does not run (the box has them).
@@ -88,8 +94,10 @@ async function look(page, what) {
   text = text.replace(/\b[0-9a-f]{32,}\b/g, "").replace(/\b[A-Z2-7][A-Z2-7-]{9,}\b/g, "");
   // File names (result.csv, ballots.soc) are names, not words.
   text = text.replace(/\b\w+\.(csv|json|soc|soi|toc|toi|cat)\b/g, "");
-  const found = [...new Set(words(text).filter((w) => english.has(w) && !typed.has(w)))];
-  assert.deepEqual(found.map((w) => text.split("\n").find((l) => l.toLowerCase().includes(w))), [], `${what}: English words on a French page`);
+  const foreign = lang === "fr" ? english : french;
+  const found = [...new Set(words(text).filter((w) => foreign.has(w) && !typed.has(w)))];
+  assert.deepEqual(found.map((w) => text.split("\n").find((l) => l.toLowerCase().includes(w))), [],
+    `${what}: ${lang === "fr" ? "English words on a French page" : "French words on an English page"}`);
   // Every link of decide's on the page leads somewhere this person may go.
   const hrefs = await page.evaluate(() => [...document.querySelectorAll("a[href^='/decide/'], a[href^='/api/decide/']")].map((a) => a.href));
   for (const href of new Set(hrefs)) {
@@ -414,6 +422,21 @@ try {
   await L.emulateMedia({ media: "print" });
   assert.ok(await L.locator("figure.chart svg").first().isVisible(), "the printed sheet keeps its chart");
   await L.emulateMedia({ media: "screen" });
+
+  // 7. The same assembly for an English-speaking facilitator and member.
+  const E = await facilitator({ ...laptop, locale: "en-GB" });
+  for (const [path, what] of [[`/decide/a/${assembly}/`, "assembly page"], [`/decide/a/${assembly}/votes`, "votes page"],
+    [`/decide/a/${assembly}/desk`, "desk"], [`/decide/v/${openVote}/result`, "open vote result"],
+    [`/decide/v/${secretVote}/result`, "secret vote result"], [`/decide/v/${secretVote}/sheet`, "results sheet"]]) {
+    await E.goto(base + path);
+    if (path.endsWith("/desk")) await E.locator(".desk-item").first().waitFor();
+    await look(E, `${what}, in English`, "en");
+  }
+  const en = await person([], { ...phone, locale: "en-GB" });
+  await en.context().addCookies(await chloe.context().cookies());
+  await en.goto(`${base}/decide/v/${openVote}`);
+  await look(en, "closed open vote, member, in English", "en");
+  ok("the pages read in English for an English-speaking browser");
 
   const errors = pages.flatMap((p) => p.errors);
   assert.deepEqual(errors, [], "no script error or CSP refusal in the pages");
