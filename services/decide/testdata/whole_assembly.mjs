@@ -319,6 +319,8 @@ try {
   await L.getByText("Un vote clos ne se rouvre pas").waitFor();
   assert.equal((await (await L.request.get(`${base}/api/decide/votes/${openVote}`)).json()).state, "open", "one press does not close");
   await Promise.all([L.waitForEvent("load"), L.locator(`.vote-row[data-vote="${openVote}"]`).getByRole("button", { name: "Confirmer la clôture" }).click()]);
+  // Chloé's phone, left on the vote's page, follows the closing live.
+  await chloe.getByRole("link", { name: "Voir le résultat" }).waitFor({ timeout: 10000 });
   await L.goto(`${base}/decide/v/${openVote}/result`);
   await L.getByText("Chloé Durand → Bruno Petit ✔").waitFor();
   assert.match(await L.locator(".outcome").innerText(), /Adopté/);

@@ -186,8 +186,9 @@ function votePage(article) {
       location.reload();
     } catch (e) { message(e.message, true); }
   });
-  // The event stream is for participants (a display name on the box); a
-  // member or a card holder without one votes without live updates.
+  // The event stream is for participants (a display name on the box) and
+  // members bound by their link; a card holder without either votes
+  // without live updates.
   if (article.dataset.live !== "true") return;
   const events = new EventSource(`/decide/a/${article.dataset.assembly}/events`);
   events.addEventListener("ballots", (ev) => {
