@@ -196,8 +196,43 @@ func (s *Service) assemblyPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // votesFor is what the votes part draws on an assembly's page for whoever
-// asks (a facilitator, the member bound to this browser, a participant),
-// beside the link to its own page of votes (/decide/a/{id}/votes). This
-// stub draws nothing; the votes part may define it in a file of its own
-// and delete this one.
-func (s *Service) votesFor(r *http.Request, assemblyID string) template.HTML { return "" }
+// asks (a facilitator, the member bound to this browser, a participant):
+// the votes they may open, newest first, each a link to its page. A member
+// who binds their phone lands on the assembly's page; this list is their
+// way to the votes (the votes' own page is for facilitators).
+func (s *Service) votesFor(r *http.Request, assemblyID string) template.HTML {
+	votes, err := s.st.votesOf(assemblyID)
+	if err != nil {
+		s.opts.Log.Error("votes of an assembly", "assembly", assemblyID, "err", err)
+		return ""
+	}
+	fac := person.FromContext(r.Context()).IsFacilitator()
+	p := s.printer(r)
+	type line struct{ ID, Title, Status string }
+	var lines []line
+	for i := len(votes) - 1; i >= 0; i-- {
+		v := votes[i]
+		if v.State == StateDraft && !fac {
+			continue
+		}
+		status := p.T("vote.state." + string(v.State))
+		if v.Secret {
+			status = p.T("vote.secret") + " · " + status
+		}
+		lines = append(lines, line{v.ID, v.Title, status})
+	}
+	var b strings.Builder
+	err = votesForTemplate.Execute(&b, struct {
+		Heading, None string
+		Lines         []line
+	}{p.T("votes.title"), p.T("votes.none"), lines})
+	if err != nil {
+		s.opts.Log.Error("draw the votes of an assembly", "err", err)
+		return ""
+	}
+	return template.HTML(b.String())
+}
+
+var votesForTemplate = template.Must(template.New("votesFor").Parse(`<section aria-labelledby="votes-h"><h2 id="votes-h">{{.Heading}}</h2>
+{{if .Lines}}<ul class="vote-list">{{range .Lines}}<li><a href="/decide/v/{{.ID}}">{{.Title}}</a> <span class="hint">{{.Status}}</span></li>{{end}}</ul>
+{{else}}<p>{{.None}}</p>{{end}}</section>`))

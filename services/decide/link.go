@@ -52,7 +52,10 @@ func setMemberCookie(w http.ResponseWriter, r *http.Request, assemblyID, secret 
 			pairs = append(pairs, b.assembly+"."+b.secret)
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: memberCookie, Value: strings.Join(pairs, "~"), Path: "/decide/",
+	// Path "/": the member's pages are under /decide/ but what they send
+	// (ballots, delegations, blind-signing) goes to /api/decide/; a cookie
+	// of path /decide/ left a bound phone unable to vote.
+	http.SetCookie(w, &http.Cookie{Name: memberCookie, Value: strings.Join(pairs, "~"), Path: "/",
 		MaxAge: 30 * 24 * 3600, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 }
 
@@ -162,9 +165,15 @@ func (s *Service) issueLinks(id string, ids []string) ([]issued, error) {
 // linkURL is the address of a member link on this box, as the facilitator
 // reached it.
 func linkURL(r *http.Request, token string) string {
+	return boxURL(r, "/decide/m/"+token)
+}
+
+// boxURL is the address of path on the box as the asker reached it, for
+// QR codes: member links and ballot cards alike.
+func boxURL(r *http.Request, path string) string {
 	scheme := "https"
 	if r.TLS == nil {
 		scheme = "http" // tests on loopback; the box serves pages over HTTPS only
 	}
-	return scheme + "://" + r.Host + "/decide/m/" + token
+	return scheme + "://" + r.Host + path
 }

@@ -397,8 +397,8 @@ func TestMemberLinks(t *testing.T) {
 	for _, c := range (&http.Response{Header: hdr}).Cookies() {
 		if c.Name == memberCookie {
 			cookie = c.Name + "=" + c.Value
-			if !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteStrictMode || c.Path != "/decide/" {
-				t.Errorf("member cookie %+v: want HttpOnly, Secure, SameSite=Strict, Path=/decide/", c)
+			if !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteStrictMode || c.Path != "/" {
+				t.Errorf("member cookie %+v: want HttpOnly, Secure, SameSite=Strict, Path=/ (the vote API is under /api/decide/)", c)
 			}
 		}
 	}

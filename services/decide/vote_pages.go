@@ -1,9 +1,11 @@
 package decide
 
 import (
+	"bytes"
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/coopbox/coopbox/services/decide/tally"
 	"github.com/coopbox/coopbox/services/locale"
@@ -45,6 +47,12 @@ type votePageData struct {
 	// DelegateBallot says how the member's delegate voted, in words.
 	DelegateBallot string
 	AssemblyID     string
+	// PrefLib names a closed vote's PrefLib export (ballots.soc…), when
+	// its kind has one, for the results page to link.
+	PrefLib string
+	// BallotWords: the results sheet's published ballots in words, in the
+	// order of Result.Published.
+	BallotWords []string
 }
 
 // ballotForm says which inputs the ballot form has.
@@ -117,12 +125,13 @@ func (s *Service) votePage(w http.ResponseWriter, r *http.Request) {
 	d.Ballots, _ = s.st.countBallots(v)
 	if v.Type == TypeElection || (v.Delegation && d.Member != nil) {
 		d.Members, _ = s.membersOf(v.AssemblyID)
+		sortMembers(d.Members) // the delegate and nominee lists, by name
 	}
 	if d.Member != nil && v.Delegation && !v.Secret {
 		if mine, err := s.mine(v, *d.Member); err == nil {
 			d.Mine = &mine
 			if mine.Delegate != nil && mine.Delegate.Ballot != nil {
-				d.DelegateBallot = describeBallot(v, mine.Delegate.Ballot)
+				d.DelegateBallot = describeBallot(v, mine.Delegate.Ballot, s.lang(r))
 			}
 		}
 	}
@@ -176,32 +185,46 @@ func charts(v Vote, res *storedResult, lang string) []chart {
 		return e
 	}
 	var out []chart
+	// Each chart's accessible name (the SVG's aria-label and title) is its
+	// caption, in the page's language; so are the names of yes/no and
+	// consent answers, which tally keeps in English.
+	add := func(title string, draw func(label string) template.HTML) {
+		out = append(out, chart{title, draw(title)})
+	}
+	answers := func(names []string) []string {
+		out := make([]string, len(names))
+		for i, n := range names {
+			out[i] = answerWord(n, fr)
+		}
+		return out
+	}
 	r := res.Tally
 	if r != nil {
 		switch r.Method {
 		case tally.Schulze:
-			out = append(out, chart{t("Duels : poids préférant la ligne à la colonne", "Head to head: weight preferring the row to the column"), matrixSVG("pairwise", r.Options, r.Pairwise)})
-			out = append(out, chart{t("Chemins les plus forts", "Strongest paths"), matrixSVG("strongest paths", r.Options, r.Paths)})
+			add(t("Duels : poids préférant la ligne à la colonne", "Head to head: weight preferring the row to the column"), func(l string) template.HTML { return matrixSVG(l, r.Options, r.Pairwise) })
+			add(t("Chemins les plus forts", "Strongest paths"), func(l string) template.HTML { return matrixSVG(l, r.Options, r.Paths) })
 		case tally.RankedPairs:
-			out = append(out, chart{t("Duels", "Head to head"), matrixSVG("pairwise", r.Options, r.Pairwise)})
+			add(t("Duels", "Head to head"), func(l string) template.HTML { return matrixSVG(l, r.Options, r.Pairwise) })
 		case tally.IRV:
-			out = append(out, chart{t("Tours de scrutin", "Rounds"), roundsSVG("rounds", r)})
+			add(t("Tours de scrutin", "Rounds"), func(l string) template.HTML { return roundsSVG(l, r) })
 		case tally.MajorityJudgment:
-			out = append(out, chart{t("Profil de mérite", "Merit profile"), meritSVG("merit profile", r, v.Settings.Grades)})
+			add(t("Profil de mérite", "Merit profile"), func(l string) template.HTML { return meritSVG(l, r, v.Settings.Grades) })
 		default:
 			if len(r.Totals) == len(r.Options) {
 				order := flat(r.Ranking)
+				names := r.Options
 				if r.Method == tally.YesNoCount {
-					order = []int{0, 1, 2}
+					order, names = []int{0, 1, 2}, answers(r.Options)
 				}
-				out = append(out, chart{t("Résultats", "Results"), barsSVG("results", r.Options, r.Totals, order)})
+				add(t("Résultats", "Results"), func(l string) template.HTML { return barsSVG(l, names, r.Totals, order) })
 			}
 		}
 	}
 	if o := res.Objection; o != nil && len(o.Totals) == 3 {
-		out = append(out, chart{t("Consentements et objections", "Consents and objections"), barsSVG("consent", o.Options, o.Totals, []int{0, 1, 2})})
+		add(t("Consentements et objections", "Consents and objections"), func(l string) template.HTML { return barsSVG(l, answers(o.Options), o.Totals, []int{0, 1, 2}) })
 	}
-	if g := graphSVG("delegations", res.Weights); g != "" {
+	if g := graphSVG(t("Délégations", "Delegations"), res.Weights); g != "" {
 		out = append(out, chart{t("Délégations", "Delegations"), g})
 	}
 	return out
@@ -212,7 +235,17 @@ func (s *Service) resultPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "result", s.resultData(r, v))
+	d := s.resultData(r, v)
+	if v.State == StateClosed && d.CanSee {
+		if _, export, err := s.st.result(v); err == nil {
+			if e, err := tally.ReadJSON(bytes.NewReader(export)); err == nil {
+				if t, err := tally.PrefLibType(e); err == nil {
+					d.PrefLib = "ballots." + t
+				}
+			}
+		}
+	}
+	s.render(w, r, http.StatusOK, "result", d)
 }
 
 func (s *Service) projectorPage(w http.ResponseWriter, r *http.Request) {
@@ -233,7 +266,13 @@ func (s *Service) sheetPage(w http.ResponseWriter, r *http.Request) {
 		s.voteErr(w, r, errState)
 		return
 	}
-	s.render(w, r, http.StatusOK, "result_sheet", s.resultData(r, v))
+	d := s.resultData(r, v)
+	if d.Result != nil {
+		for _, p := range d.Result.Published {
+			d.BallotWords = append(d.BallotWords, describeBallot(v, p.Ballot, s.lang(r)))
+		}
+	}
+	s.render(w, r, http.StatusOK, "result_sheet", d)
 }
 
 func (s *Service) chartSVG(w http.ResponseWriter, r *http.Request) {
@@ -289,6 +328,7 @@ func (s *Service) votesPage(w http.ResponseWriter, r *http.Request) {
 		d.Votes = append(d.Votes, vv)
 	}
 	d.Members, _ = s.membersOf(aid)
+	sortMembers(d.Members)
 	s.render(w, r, http.StatusOK, "votes", d)
 }
 
@@ -305,8 +345,16 @@ func (s *Service) deskPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := votePageData{Vote: v, Rights: allRights(roll)}
-	d.Members, _ = s.membersOf(v.AssemblyID)
+	members, _ := s.membersOf(v.AssemblyID)
 	d.Issued, _ = s.st.issued(v)
+	// The desk looks a member up by name among those with a right here
+	// (present, or carrying proxies) or who already received cards.
+	for _, m := range members {
+		if d.Rights[m.ID] > 0 || d.Issued[m.ID] > 0 {
+			d.Members = append(d.Members, m)
+		}
+	}
+	sortMembers(d.Members)
 	for _, r := range d.Rights {
 		d.Total += r
 	}
@@ -339,7 +387,7 @@ func (s *Service) cardsPage(w http.ResponseWriter, r *http.Request) {
 	d := votePageData{Vote: v}
 	for _, t := range tokens {
 		code := cardCode(t)
-		qr, err := drawCardQR("https://" + r.Host + "/decide/v/" + v.ID + "/c#" + code)
+		qr, err := drawCardQR(boxURL(r, "/decide/v/"+v.ID+"/c#"+code))
 		if err != nil {
 			s.voteErr(w, r, err)
 			return
@@ -350,9 +398,32 @@ func (s *Service) cardsPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "ballotcards", d)
 }
 
-// describeBallot writes a stored ballot in words where its kind allows
-// (a choice), else as its JSON.
-func describeBallot(v Vote, raw []byte) string {
+// answerWord is a yes/no or consent answer, which tally names in English,
+// in the page's language; any other option name as it is.
+func answerWord(name string, fr bool) string {
+	words := map[string][2]string{"yes": {"Pour", "Yes"}, "no": {"Contre", "No"}, "abstain": {"Abstention", "Abstain"},
+		"consent": {"Consentement", "Consent"}, "objection": {"Objection", "Objection"}, "stand aside": {"À l'écart", "Stand aside"}}
+	w, ok := words[name]
+	switch {
+	case !ok:
+		return name
+	case fr:
+		return w[0]
+	}
+	return w[1]
+}
+
+// describeBallot writes a stored ballot in words, in the page's language
+// (the delegate's vote a delegator sees, the published ballots of the
+// results sheet); as its JSON when it cannot be read.
+func describeBallot(v Vote, raw []byte, lang string) string {
+	fr := lang == "fr"
+	t := func(f, e string) string {
+		if fr {
+			return f
+		}
+		return e
+	}
 	tv, err := v.tallyVote()
 	if v.Type == TypeElection {
 		tv, err = objectionVote(), nil
@@ -364,12 +435,54 @@ func describeBallot(v Vote, raw []byte) string {
 	if err != nil {
 		return string(raw)
 	}
+	name := func(i int) string {
+		if i >= 0 && i < len(tv.Options) {
+			return answerWord(tv.Options[i], fr)
+		}
+		return "?"
+	}
+	var parts []string
 	switch tv.Kind {
 	case tally.YesNo, tally.Single:
 		if b.Choice >= 0 && b.Choice < len(tv.Options) {
-			return tv.Options[b.Choice]
+			return name(b.Choice)
 		}
-		return "blank"
+		return t("vote blanc", "blank")
+	case tally.Approval:
+		if len(b.Approved) == 0 {
+			return t("aucune option approuvée", "no option approved")
+		}
+		for _, o := range b.Approved {
+			parts = append(parts, name(o))
+		}
+		return t("approuve : ", "approves: ") + strings.Join(parts, ", ")
+	case tally.Ranked:
+		for i, g := range b.Ranking {
+			var names []string
+			for _, o := range g {
+				names = append(names, name(o))
+			}
+			parts = append(parts, strconv.Itoa(i+1)+". "+strings.Join(names, " = "))
+		}
+		return strings.Join(parts, " ; ")
+	case tally.Score, tally.Dots:
+		for o, p := range b.Points {
+			parts = append(parts, name(o)+t(" : ", ": ")+strconv.FormatInt(p, 10))
+		}
+		return strings.Join(parts, " ; ")
+	case tally.Graded, tally.DatePoll:
+		dates := []string{t("non", "no"), t("si besoin", "if need be"), t("oui", "yes")}
+		for o, g := range b.Grades {
+			word := "—"
+			switch {
+			case tv.Kind == tally.DatePoll && g >= 0 && g < len(dates):
+				word = dates[g]
+			case tv.Kind == tally.Graded && g >= 0 && g < len(tv.Grades):
+				word = tv.Grades[g]
+			}
+			parts = append(parts, name(o)+t(" : ", ": ")+word)
+		}
+		return strings.Join(parts, " ; ")
 	}
 	return string(raw)
 }

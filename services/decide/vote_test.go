@@ -305,8 +305,8 @@ func TestDelegatorSeesDelegateVote(t *testing.T) {
 	h.must2(h.do("", "m00", "POST", "/api/decide/a/"+h.aid+"/delegations", map[string]any{"to": "m01", "scope": "question", "subject": v.ID}))(200)
 	h.must2(h.ballot(v.ID, "m01", `{"choice":1}`))(200)
 	body := string(h.must2(h.do("", "m00", "GET", "/decide/v/"+v.ID, nil))(200))
-	if !strings.Contains(body, "Member 0 → Member 1") || !strings.Contains(body, "<strong>no</strong>") {
-		t.Errorf("the delegator's page does not say Member 1 voted no:\n%s", body)
+	if !strings.Contains(body, "Member 0 → Member 1") || !strings.Contains(body, "<strong>Contre</strong>") {
+		t.Errorf("the delegator's page does not say, in French, that Member 1 voted no (Contre):\n%s", body)
 	}
 }
 

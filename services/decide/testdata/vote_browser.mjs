@@ -94,6 +94,7 @@ try {
 
   // Closing: the projector shows the result.
   await fac.goto(`${base}/decide/a/asm1/votes`);
+  await fac.locator(`.vote-row[data-vote="${vote}"] button[data-state="closed"]`).click(); // asks to confirm
   await Promise.all([fac.waitForEvent("load"), fac.locator(`.vote-row[data-vote="${vote}"] button[data-state="closed"]`).click()]);
   await proj.waitForSelector("#outcome", { timeout: 15000 });
   const outcome = await proj.locator("#outcome").textContent();

@@ -102,11 +102,14 @@ async function fetchSignatures(article) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+const receipts = [];
+
 async function submitBallot(article, form) {
   const vote = article.dataset.vote;
   const ballot = ballotOf(form);
   const btn = $("button.primary", form);
   btn.disabled = true;
+  let done = false;
   try {
     let out;
     if (form.dataset.kind === "nominate") {
@@ -132,13 +135,23 @@ async function submitBallot(article, form) {
       if (fd.get("reason")) body.reason = fd.get("reason");
       out = await api("POST", `/api/decide/votes/${vote}/ballot`, body);
     }
-    message(say(`Bulletin enregistré. Votre reçu : ${out.receipt}`, `Ballot recorded. Your receipt: ${out.receipt}`));
+    // A member carrying proxies casts several ballots: every receipt stays
+    // on the screen, not only the last one.
+    receipts.push(out.receipt);
+    message(receipts.length === 1
+      ? say(`Bulletin enregistré. Votre reçu : ${out.receipt}`, `Ballot recorded. Your receipt: ${out.receipt}`)
+      : say(`Bulletins enregistrés : ${receipts.length}. Vos reçus : ${receipts.join(", ")}`, `Ballots recorded: ${receipts.length}. Your receipts: ${receipts.join(", ")}`));
     const info = $("#tokens");
-    if (info && article.dataset.card !== "true") info.textContent = say(`Bulletins restants : ${signed.length}`, `Ballots left: ${signed.length}`);
+    if (info && article.dataset.card !== "true") {
+      info.textContent = signed.length
+        ? say(`Bulletins restants : ${signed.length}`, `Ballots left: ${signed.length}`)
+        : say("Tous vos bulletins sont déposés.", "All your ballots are cast.");
+      done = signed.length === 0;
+    }
   } catch (e) {
     message(e.message, true);
   } finally {
-    btn.disabled = false;
+    btn.disabled = done;
   }
 }
 
@@ -158,8 +171,10 @@ function votePage(article) {
     ev.preventDefault();
     const scope = $("#delegate-scope").value;
     const subject = scope === "question" ? dform.dataset.vote : scope === "topic" ? dform.dataset.topic : "";
+    // "Nobody" is a choice (it blocks a wider delegation), never a default:
+    // the list starts on "choose", and the form requires a choice.
     try {
-      await api("POST", `/api/decide/a/${dform.dataset.assembly}/delegations`, { to: $("#delegate-to").value, scope, subject });
+      await api("POST", `/api/decide/a/${dform.dataset.assembly}/delegations`, { to: $("#delegate-to").value === "nobody" ? "" : $("#delegate-to").value, scope, subject });
       location.reload();
     } catch (e) { message(e.message, true); }
   });
@@ -171,8 +186,9 @@ function votePage(article) {
       location.reload();
     } catch (e) { message(e.message, true); }
   });
-  // The event stream is for participants (a display name on the box); a
-  // member or a card holder without one votes without live updates.
+  // The event stream is for participants (a display name on the box) and
+  // members bound by their link; a card holder without either votes
+  // without live updates.
   if (article.dataset.live !== "true") return;
   const events = new EventSource(`/decide/a/${article.dataset.assembly}/events`);
   events.addEventListener("ballots", (ev) => {
@@ -191,6 +207,14 @@ function votesPage(section) {
   for (const b of $$("button[data-state]", section)) {
     b.addEventListener("click", async () => {
       const id = b.closest("[data-vote]").dataset.vote;
+      // Closing cannot be undone (the result is frozen): a second press
+      // on the same button confirms it.
+      if (b.dataset.state === "closed" && !b.dataset.confirm) {
+        b.dataset.confirm = "1";
+        b.textContent = say("Confirmer la clôture", "Confirm closing");
+        message(say("Un vote clos ne se rouvre pas : appuyez sur « Confirmer la clôture » pour clore.", "A closed vote does not reopen: press “Confirm closing” to close it."));
+        return;
+      }
       try {
         await api("POST", `/api/decide/votes/${id}/state`, { state: b.dataset.state });
         location.reload();
@@ -241,7 +265,12 @@ function deskPage(table) {
       try {
         const out = await api("POST", `/api/decide/votes/${table.dataset.vote}/handed`, { member: b.dataset.member, count: n });
         b.closest("tr").querySelector(".issued").textContent = out.issued;
+        // The button goes; focus stays in the table and the desk hears
+        // what was recorded.
+        b.closest("tr").querySelector("td").tabIndex = -1;
+        b.closest("tr").querySelector("td").focus();
         b.remove();
+        message(say(`${b.dataset.name} : cartes remises (${out.issued}).`, `${b.dataset.name}: cards handed (${out.issued}).`));
       } catch (e) { message(e.message, true); }
     });
   }
