@@ -6,8 +6,9 @@
 // fist-to-five check; the projector follows each step live, says the check
 // is not a vote, and the anonymous author withdraws their question with the
 // handle their browser kept. Ana's events are held back while she asks and
-// argues, so her own answers come first, as on a loaded box. Prints "RESULT {meeting}" for the Go test to
-// compare with the database; exits non-zero on the first failure.
+// argues, so her own answers come first, as on a loaded box. Prints
+// "RESULT {meeting}" for the Go test to compare with the database; exits
+// non-zero on the first failure.
 import assert from "node:assert/strict";
 import { launch, ok, axe, noHorizontalScroll } from "../../page/testdata/browser.mjs";
 
