@@ -5,8 +5,10 @@
 // phones ask (one anonymously), upvote, argue for and against, answer a
 // fist-to-five check; the projector follows each step live, says the check
 // is not a vote, and the anonymous author withdraws their question with the
-// handle their browser kept. Prints "RESULT {meeting}" for the Go test to
-// compare with the database; exits non-zero on the first failure.
+// handle their browser kept. Ana's events are held back while she asks and
+// argues, so her own answers come first, as on a loaded box. Prints
+// "RESULT {meeting}" for the Go test to compare with the database; exits
+// non-zero on the first failure.
 import assert from "node:assert/strict";
 import { launch, ok, axe, noHorizontalScroll } from "../../page/testdata/browser.mjs";
 
@@ -44,6 +46,34 @@ async function waitText(page, selector, re, what, timeout = 10000) {
   }
 }
 
+// holdEvents makes page's room scripts see the box's events only once the
+// returned function releases them, as on a loaded box whose event stream
+// lags: the answer to the page's own request comes before the event that
+// adds what it wrote. (A capturing listener on document runs before the
+// room's own one, and stops it.)
+async function holdEvents(page) {
+  await page.evaluate(() => {
+    window.heldEvents = [];
+    window.holdEvent = (e) => { e.stopImmediatePropagation(); window.heldEvents.push(e.detail); };
+    document.addEventListener("meeting:event", window.holdEvent, { capture: true });
+  });
+  return () => page.evaluate(() => {
+    document.removeEventListener("meeting:event", window.holdEvent, { capture: true });
+    for (const detail of window.heldEvents) document.dispatchEvent(new CustomEvent("meeting:event", { detail }));
+    return window.heldEvents.length;
+  });
+}
+
+// emptied waits until the page's answer to a form's request has been
+// handled: the script empties the field only after it.
+async function emptied(field, what) {
+  try {
+    await field.page().waitForFunction((e) => e.value === "", await field.elementHandle(), { timeout: 10000 });
+  } catch {
+    assert.fail(`${what}: the field still reads ${JSON.stringify(await field.inputValue().catch(() => "(absent)"))}`);
+  }
+}
+
 let exitCode = 0;
 try {
   const F = await person("f1", "Camille", "facilitator", laptop);
@@ -64,8 +94,14 @@ try {
   // 1. Questions: one named, one anonymous; two upvotes take the second to the top.
   await F.getByLabel("Autoriser les questions anonymes").check();
   await bo.locator("[data-room=ask-anonymous]").waitFor({ state: "visible" });
+  // Ana's answer comes before her question's event: hers all the same.
+  let release = await holdEvents(ana);
   await ana.locator("#room").getByLabel("Votre question").fill("Qui paie la salle ?");
   await ana.locator("#room").getByRole("button", { name: "Envoyer" }).click();
+  await emptied(ana.locator("#room").getByLabel("Votre question"), "Ana's question sent");
+  assert.ok(await release() > 0, "Ana's held events");
+  await ana.locator("[data-room=questions] li", { hasText: "Qui paie" }).getByRole("button", { name: "Retirer", exact: true })
+    .waitFor({ timeout: 5000 }).catch(() => assert.fail("Ana is not offered to withdraw her question when the answer came before its event"));
   await bo.locator("#room").getByLabel("Votre question").fill("Et le budget des travaux ?");
   await bo.locator("#room").getByLabel("Sans mon nom").check();
   await bo.locator("#room").getByRole("button", { name: "Envoyer" }).click();
@@ -92,8 +128,13 @@ try {
   await F.getByLabel("Proposition", { exact: true }).fill("Louer le local de la rue Haute");
   await F.getByRole("button", { name: "Créer le tableau" }).click();
   await waitText(ana, "[data-room=boards]", /rue Haute/, "Ana's boards");
+  release = await holdEvents(ana);
   await ana.locator("#room").getByLabel("Votre argument").fill("Proche du centre");
   await ana.locator("#room").getByRole("button", { name: "Ajouter pour" }).click();
+  await emptied(ana.locator("#room").getByLabel("Votre argument"), "Ana's argument sent");
+  assert.ok(await release() > 0, "Ana's held events");
+  await ana.locator("#room .room-arg", { hasText: "Proche du centre" }).getByRole("button", { name: "Retirer", exact: true })
+    .waitFor({ timeout: 5000 }).catch(() => assert.fail("Ana is not offered to withdraw her argument"));
   await bo.locator("#room").getByLabel("Votre argument").fill("Loyer trop cher");
   await bo.locator("#room").getByRole("button", { name: "Ajouter contre" }).click();
   await waitText(cy, "[data-room=boards]", /Proche du centre[\s\S]*Loyer trop cher/, "Cy's board");

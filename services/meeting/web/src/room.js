@@ -41,6 +41,11 @@ function start(root) {
 
   /** The room as this person sees it. */
   let st = null;
+  // The named questions ("q<id>") and arguments ("a<id>") this page wrote:
+  // the events are the same for everyone and carry no "mine", and the answer
+  // to the request that wrote one may come before the event that adds it
+  // (a loaded box, a lagging stream), when there is no entry yet to mark.
+  const wrote = new Set();
   const boardEls = new Map();
 
   async function call(path, body) {
@@ -85,7 +90,7 @@ function start(root) {
       case "room.settings": st.settings = d; break;
       case "question": {
         const old = st.questions.get(d.id) || st.hidden.get(d.id);
-        const q = { ...d, text: d.text || old?.text || "", author: d.author || old?.author, voted: old?.voted, mine: old?.mine };
+        const q = { ...d, text: d.text || old?.text || "", author: d.author || old?.author, voted: old?.voted, mine: old?.mine || wrote.has(`q${d.id}`) };
         st.questions.delete(d.id); st.hidden.delete(d.id);
         if (d.mergedInto) break;
         if (d.hidden) { if (st.fac) st.hidden.set(d.id, q); break; }
@@ -99,7 +104,7 @@ function start(root) {
         if (!b) break;
         const old = b.args.get(d.id);
         if (d.hidden && !st.fac) { b.args.delete(d.id); break; }
-        b.args.set(d.id, { ...d, text: d.text || old?.text || "", author: d.author || old?.author, mine: old?.mine, supported: old?.supported });
+        b.args.set(d.id, { ...d, text: d.text || old?.text || "", author: d.author || old?.author, mine: old?.mine || wrote.has(`a${d.id}`), supported: old?.supported });
         break;
       }
       case "argument.gone": st.boards.get(d.proposal)?.args.delete(d.id); break;
@@ -294,7 +299,14 @@ function start(root) {
     const text = el("textarea", { id: textId, maxlength: "300", rows: "2" });
     const add = (side) => async (e) => {
       e.preventDefault();
-      if (await act(`/proposals/${b.id}/arguments`, { side, text: text.value })) text.value = "";
+      const out = await act(`/proposals/${b.id}/arguments`, { side, text: text.value });
+      if (!out) return;
+      text.value = "";
+      if (out.mine) {
+        wrote.add(`a${out.id}`);
+        const cur = st.boards.get(out.proposal)?.args.get(out.id);
+        if (cur) { cur.mine = true; schedule(); }
+      }
     };
     const section = el("section", { class: "room-board", "aria-labelledby": hId },
       el("h3", { id: hId, text: b.title }),
@@ -325,8 +337,11 @@ function start(root) {
     if (!out) return;
     f.reset();
     if (out.handle) { handles[out.question.id] = out.handle; saveHandles(); }
-    const cur = st?.questions.get(out.question.id);
-    if (cur && out.question.mine) cur.mine = true;
+    if (out.question.mine) {
+      wrote.add(`q${out.question.id}`);
+      const cur = st?.questions.get(out.question.id);
+      if (cur) cur.mine = true;
+    }
     schedule();
   });
   $("anonymous")?.addEventListener("change", (e) => act("/room/settings", { ...st.settings, anonymousQuestions: e.target.checked }));
