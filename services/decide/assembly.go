@@ -71,7 +71,7 @@ func (s *Service) createAssembly(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	a := Assembly{ID: newID(9), Title: in.Title, Date: in.Date, Rules: in.Rules,
+	a := Assembly{ID: page.NewID(9), Title: in.Title, Date: in.Date, Rules: in.Rules,
 		Created: s.opts.Now().UTC(), CreatedBy: person.FromContext(r.Context()).ID}
 	if err := s.st.createAssembly(a); err != nil {
 		s.fail(w, r, err)

@@ -1,14 +1,8 @@
 package decide
 
 import (
-	"crypto/rand"
 	"embed"
-	"encoding/base64"
-	"fmt"
-	"html/template"
-	"io/fs"
 	"net/http"
-	"strings"
 
 	"github.com/coopbox/coopbox/services/locale"
 	"github.com/coopbox/coopbox/services/page"
@@ -41,16 +35,7 @@ const maxRollCSV = 1 << 20
 // LoadMessages adds decide's messages (web/messages*.json, one file per
 // part) to cat.
 func LoadMessages(cat *locale.Catalog) error {
-	files, err := fs.Glob(web, "web/messages*.json")
-	if err != nil {
-		return err
-	}
-	for _, f := range files {
-		if err := cat.Load(web, f); err != nil {
-			return err
-		}
-	}
-	return nil
+	return page.LoadMessageFiles(cat, web, "web/messages*.json")
 }
 
 // Options are what the box gives decide.
@@ -60,13 +45,13 @@ type Options struct {
 
 // Service serves decide under /decide/ and /api/decide.
 type Service struct {
-	opts      Options
-	st        *store
-	mux       *http.ServeMux
-	templates map[string]*template.Template
-	live      *page.Hub
-	roll      *rollState // roll_routes.go
-	votes     *voteState // vote_routes.go
+	opts  Options
+	st    *store
+	mux   *http.ServeMux
+	pages *page.Pages
+	live  *page.Hub
+	roll  *rollState // roll_routes.go
+	votes *voteState // vote_routes.go
 }
 
 // New opens decide's bucket and returns the service. A nil Catalog (tests)
@@ -81,10 +66,10 @@ func New(opts Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{opts: opts, st: st, mux: http.NewServeMux(), live: page.NewHub()}
-	if s.templates, err = parseTemplates(); err != nil {
+	if s.pages, err = page.ParsePages(opts.Env, web, "web/*.html", "", nil); err != nil {
 		return nil, err
 	}
-	s.mux.Handle("GET /decide/static/", http.StripPrefix("/decide/static/", staticFiles()))
+	s.mux.Handle("GET /decide/static/", http.StripPrefix("/decide/static/", page.Bundle(web, "web/dist")))
 	s.mux.HandleFunc("GET /decide/a/{id}/events", s.events)
 	s.rollRoutes()
 	s.voteRoutes()
@@ -116,55 +101,7 @@ func (s *Service) events(w http.ResponseWriter, r *http.Request) {
 	s.live.Serve(w, r, id, s.currentState(r, id)...)
 }
 
-// parseTemplates parses each page of web/ inside the shared layout.
-func parseTemplates() (map[string]*template.Template, error) {
-	files, err := fs.Glob(web, "web/*.html")
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]*template.Template{}
-	for _, name := range files {
-		t, err := page.Parse(web, name, nil)
-		if err != nil {
-			return nil, err
-		}
-		out[strings.TrimSuffix(strings.TrimPrefix(name, "web/"), ".html")] = t
-	}
-	return out, nil
-}
-
 // render writes the page named name.
 func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
-	t, ok := s.templates[name]
-	if !ok {
-		s.opts.Log.Error("no such template", "template", name)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	p := s.opts.Catalog.Printer(locale.Choose(r))
-	page.Render(w, r, s.opts.Log, status, t, page.Data{Printer: p, BoxName: s.opts.BoxName(), Data: data})
-}
-
-// staticFiles serves the bundle built by esbuild into web/dist (make
-// bundle): the pages' scripts (QR scanning, blind signatures, live updates).
-func staticFiles() http.Handler {
-	dist, _ := fs.Sub(web, "web/dist")
-	h := http.FileServerFS(dist)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, ".txt") || strings.HasPrefix(r.URL.Path, ".") {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-cache")
-		h.ServeHTTP(w, r)
-	})
-}
-
-// newID is a random id: 9 bytes for records, 16 for secrets.
-func newID(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err)) // never fails on Linux (Go 1.24+)
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
+	s.pages.Render(w, r, status, name, data)
 }

@@ -95,7 +95,7 @@ func (s *Service) addMember(w http.ResponseWriter, r *http.Request) {
 			if err := checkWeights(e.assembly.Rules, append(e.members[:len(e.members):len(e.members)], m)); err != nil {
 				return err
 			}
-			m.ID = newID(9)
+			m.ID = page.NewID(9)
 			e.forget()
 			return putJSON(a.Bucket(bucketMembers), []byte(m.ID), m)
 		})
@@ -290,7 +290,7 @@ func (s *Service) doImport(r *http.Request, id string) (importReport, error) {
 		b := a.Bucket(bucketMembers)
 		for _, cm := range read {
 			m := cm.Member
-			m.ID = newID(9)
+			m.ID = page.NewID(9)
 			if err := putJSON(b, []byte(m.ID), m); err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/coopbox/coopbox/services/page"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -266,7 +267,7 @@ func issueLink(tx *bolt.Tx, assemblyID string, a *bolt.Bucket, id string) (strin
 	if err != nil {
 		return "", err
 	}
-	token := newID(16)
+	token := page.NewID(16)
 	h := hashSecret(token)
 	if err := putJSON(links, h, memberLink{Assembly: assemblyID, Member: id, Gen: m.LinkGen}); err != nil {
 		return "", err
@@ -348,7 +349,7 @@ func (st *store) bindBrowser(token string) (memberLink, Member, string, error) {
 		if err != nil {
 			return err
 		}
-		secret = newID(16)
+		secret = page.NewID(16)
 		return putJSON(browsers, hashSecret(secret), boundBrowser{Member: m.ID, Gen: m.LinkGen})
 	})
 	return l, m, secret, err

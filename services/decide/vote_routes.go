@@ -181,7 +181,7 @@ func (s *Service) apiCreateVote(w http.ResponseWriter, r *http.Request) {
 		s.voteErr(w, r, invalid("not a vote: %v", err))
 		return
 	}
-	v.ID, v.AssemblyID, v.State, v.Created, v.PublicKey, v.Proposal = newID(9), a.ID, StateDraft, s.opts.Now(), nil, ""
+	v.ID, v.AssemblyID, v.State, v.Created, v.PublicKey, v.Proposal = page.NewID(9), a.ID, StateDraft, s.opts.Now(), nil, ""
 	v.Closed = time.Time{}
 	v.Phase = ""
 	if err := v.check(len(a.Rules.Colleges) > 0); err != nil {

@@ -349,7 +349,7 @@ func (s *Service) newMeeting(who *person.Person, in meetingInput) (Meeting, erro
 		}
 		m.AssemblyID = in.AssemblyID
 	}
-	m.ID, m.Created, m.CreatedBy = newID(9), s.opts.Now(), who.ID
+	m.ID, m.Created, m.CreatedBy = page.NewID(9), s.opts.Now(), who.ID
 	if err := s.st.createMeeting(m); err != nil {
 		return m, err
 	}
@@ -466,7 +466,7 @@ func (s *Service) addItem(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	it.ID, it.Kind, it.Planned, it.VoteID, it.Status = newID(9), in.Kind, time.Duration(in.Minutes)*time.Minute, in.VoteID, StatusPending
+	it.ID, it.Kind, it.Planned, it.VoteID, it.Status = page.NewID(9), in.Kind, time.Duration(in.Minutes)*time.Minute, in.VoteID, StatusPending
 	err = s.change(id, func(lm *liveMeeting, now time.Time) error {
 		if len(lm.c.Items) >= maxItems {
 			return refuse(http.StatusConflict, "too_many")
@@ -629,7 +629,7 @@ func (s *Service) askToSpeak(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := person.FromContext(r.Context())
-	req := Request{ID: newID(9), Key: p.ID, PersonID: p.ID, Name: p.Name, Reply: in.Reply}
+	req := Request{ID: page.NewID(9), Key: p.ID, PersonID: p.ID, Name: p.Name, Reply: in.Reply}
 	if in.Name != "" {
 		if !p.IsFacilitator() {
 			s.fail(w, r, refuse(http.StatusForbidden, "not_yours"))

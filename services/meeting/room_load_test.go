@@ -3,10 +3,11 @@ package meeting
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/coopbox/coopbox/services/page"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coopbox/coopbox/services/page"
 )
 
 // TestCheckFanOut300: 300 people follow the stream while the same 300

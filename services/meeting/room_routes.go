@@ -152,7 +152,7 @@ func (s *Service) apiRoomSettings(w http.ResponseWriter, r *http.Request) {
 
 // handleOf returns a new handle and its hash.
 func handleOf() (string, []byte) {
-	h := newID(16)
+	h := page.NewID(16)
 	sum := sha256.Sum256([]byte(h))
 	return h, sum[:]
 }
