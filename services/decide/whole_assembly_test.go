@@ -1,16 +1,10 @@
 package decide
 
 import (
-	"bufio"
-	"context"
 	"encoding/csv"
-	"encoding/json"
 	"io/fs"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,8 +13,8 @@ import (
 
 	"github.com/coopbox/coopbox/services/decide/tally"
 	"github.com/coopbox/coopbox/services/page"
+	"github.com/coopbox/coopbox/services/page/pagetest"
 	"github.com/coopbox/coopbox/services/person"
-	bolt "go.etcd.io/bbolt"
 )
 
 // TestWholeAssembly is the "Done when" in one browser run
@@ -30,68 +24,34 @@ import (
 // live. Then what the pages showed is checked against the database, and
 // the downloaded exports are recounted.
 func TestWholeAssembly(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		skipOrFail(t, "node not installed: %v", err)
-	}
-	if _, err := os.Stat("../../node_modules/playwright-core"); err != nil {
-		skipOrFail(t, "npm packages missing (run: npm ci): %v", err)
-	}
-	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
-		skipOrFail(t, "Debian's chromium missing (apt-get install chromium): %v", err)
-	}
-	if _, err := fs.Stat(web, "web/dist/vote.js"); err != nil {
-		skipOrFail(t, "decide's bundle was not built (run: make bundle) before compiling this test")
-	}
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "decide.db"), 0o600, &bolt.Options{Timeout: time.Second})
+	pagetest.RequireBrowser(t)
+	_, err := fs.Stat(web, "web/dist/vote.js")
+	pagetest.RequireBundle(t, err == nil, "decide's")
+	db := pagetest.OpenDB(t, "decide.db")
+	s, err := New(Options{Env: page.Env{DB: db, Log: pagetest.Log(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{Env: page.Env{DB: db, Log: slog.New(slog.NewTextHandler(rollTestLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /static/", http.StripPrefix("/static/", page.Static()))
+	mux := pagetest.Mux()
 	mux.Handle("/", s)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", testCSP)
+	srv := pagetest.Serve(t, mux, func(r *http.Request) *person.Person {
 		// A phone with no session is anonymous; the member cookie alone
-		// makes it a member (rollBrowserPerson reads "testperson").
-		p := &person.Person{Role: person.Anonymous}
+		// makes it a member.
 		if _, err := r.Cookie("testperson"); err == nil {
-			p = rollBrowserPerson(r)
+			return pagetest.CookieOrTester(r)
 		}
-		mux.ServeHTTP(w, r.WithContext(person.NewContext(r.Context(), p)))
-	}))
-	t.Cleanup(func() {
-		s.Close()
-		srv.CloseClientConnections()
-		srv.Close()
-		db.Close()
+		return &person.Person{Role: person.Anonymous}
 	})
+	t.Cleanup(func() { s.Close() })
 
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
 	start := time.Now()
-	out, err := exec.CommandContext(ctx, node, filepath.Join("testdata", "whole_assembly.mjs"), srv.URL, dir, os.Getenv("COOPBOX_SCREENSHOTS")).CombinedOutput()
-	t.Logf("%s", out)
-	if err != nil {
-		t.Fatalf("browser test: %v", err)
-	}
+	out := pagetest.RunScript(t, filepath.Join("testdata", "whole_assembly.mjs"), srv.URL, dir, os.Getenv("COOPBOX_SCREENSHOTS"))
 	t.Logf("the whole assembly took %v in the browser", time.Since(start).Round(100*time.Millisecond))
 	var got struct{ Assembly, Open, Secret string }
-	sc := bufio.NewScanner(strings.NewReader(string(out)))
-	for sc.Scan() {
-		if line, ok := strings.CutPrefix(sc.Text(), "RESULT "); ok {
-			if err := json.Unmarshal([]byte(line), &got); err != nil {
-				t.Fatalf("result line: %v", err)
-			}
-		}
-	}
+	pagetest.Result(t, out, &got)
 	if got.Secret == "" {
-		t.Fatal("the script printed no RESULT line")
+		t.Fatalf("the RESULT line names no secret vote: %+v", got)
 	}
 
 	// The open vote: 2 for (Bruno, and Chloé's delegation to him), 2
