@@ -3,6 +3,7 @@ package decide
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // What decide offers the box's other services, through page.Env.Peer: plain
@@ -95,6 +96,24 @@ func (s *Service) AssemblyVotes(assemblyID string) (ids, titles []string, err er
 	for _, v := range votes {
 		ids = append(ids, v.ID)
 		titles = append(titles, v.Title)
+	}
+	return ids, titles, nil
+}
+
+// Assemblies lists the assemblies, most recent first: ids and titles (the
+// meeting's creation form offers them).
+func (s *Service) Assemblies() (ids, titles []string, err error) {
+	all, err := s.st.assemblies()
+	if err != nil {
+		return nil, nil, fmt.Errorf("assemblies: %w", err)
+	}
+	slices.SortFunc(all, func(a, b Assembly) int { return b.Created.Compare(a.Created) })
+	for _, a := range all {
+		if a.Archived {
+			continue
+		}
+		ids = append(ids, a.ID)
+		titles = append(titles, a.Title)
 	}
 	return ids, titles, nil
 }

@@ -32,6 +32,10 @@ func TestPeerSummaries(t *testing.T) {
 		t.Error("an unknown vote has a summary")
 	}
 
+	if ids, titles, err := h.s.Assemblies(); err != nil || len(ids) != 1 || ids[0] != h.aid || titles[0] != "AG" {
+		t.Errorf("Assemblies: %q %q %v", ids, titles, err)
+	}
+
 	h.s.stubCheckIn(h.aid, h.members[0].ID, h.members[1].ID)
 	h.s.stubProxy(h.aid, h.members[2].ID, h.members[0].ID)
 	atitle, lines, err := h.s.AssemblyPresence(h.aid, "fr")

@@ -29,6 +29,10 @@ func TestWithDecide(t *testing.T) {
 	var v struct{ ID string }
 	h.must(201, fac, "POST", "/api/decide/a/"+a.ID+"/votes", map[string]any{"title": "Budget 2027", "type": "yesno"}, &v)
 
+	// The creation form offers decide's assemblies by title.
+	if code, body := h.call(fac, "GET", "/meeting/", nil); code != 200 || !strings.Contains(string(body), `<option value="`+a.ID+`">AG 2026</option>`) {
+		t.Errorf("the creation form does not offer the assembly AG 2026 (%d)", code)
+	}
 	id := h.meeting(map[string]any{"title": "AG", "lang": "fr", "assemblyId": a.ID})
 	var votes []struct{ ID, Title string }
 	h.must(200, fac, "GET", "/api/meeting/m/"+id+"/votes", nil, &votes)

@@ -15,9 +15,12 @@ import (
 // page's script (web/src/*.js) fills from the meeting's event stream.
 
 type homeData struct {
-	Meetings []Meeting
-	Strings  string
+	Meetings   []Meeting
+	Assemblies []assemblyRef // decide's, for the creation form
+	Strings    string
 }
+
+type assemblyRef struct{ ID, Title string }
 
 func (s *Service) home(w http.ResponseWriter, r *http.Request) {
 	ms, err := s.st.meetings()
@@ -27,7 +30,17 @@ func (s *Service) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	slices.SortFunc(ms, func(a, b Meeting) int { return b.Created.Compare(a.Created) })
-	s.render(w, r, http.StatusOK, "home", homeData{Meetings: ms, Strings: s.jsStrings(r)})
+	d := homeData{Meetings: ms, Strings: s.jsStrings(r)}
+	if dp := s.decide(); dp != nil && person.FromContext(r.Context()).IsFacilitator() {
+		ids, titles, err := dp.Assemblies()
+		if err != nil {
+			s.opts.Log.Warn("meeting: list decide's assemblies", "err", err)
+		}
+		for i := range ids {
+			d.Assemblies = append(d.Assemblies, assemblyRef{ids[i], titles[i]})
+		}
+	}
+	s.render(w, r, http.StatusOK, "home", d)
 }
 
 // meetingData is what the meeting's pages receive.

@@ -58,6 +58,7 @@ type decidePeer interface {
 	VoteSummary(voteID, lang string) (title, url string, lines []string, err error)
 	AssemblyPresence(assemblyID, lang string) (title string, lines []string, err error)
 	AssemblyVotes(assemblyID string) (ids, titles []string, err error)
+	Assemblies() (ids, titles []string, err error)
 }
 
 func (s *Service) pads() padsPeer {
