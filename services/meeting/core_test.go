@@ -60,6 +60,10 @@ func (stubDecide) AssemblyVotes(assemblyID string) ([]string, []string, error) {
 	return []string{"v1", "v2"}, []string{"Budget 2027", "Bureau"}, nil
 }
 
+func (stubDecide) Assemblies() ([]string, []string, error) {
+	return []string{"a1"}, []string{"AG 2026"}, nil
+}
+
 type harness struct {
 	t     testing.TB
 	s     *Service
