@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -95,64 +94,30 @@ func TestPowerCutBallots(t *testing.T) {
 		t.Fatalf("%d cards printed, want 400 (status %d)", len(codes), res.StatusCode)
 	}
 
-	var mu sync.Mutex
-	var acked []string
-	var wg sync.WaitGroup
-	killed := make(chan struct{})
 	next := make(chan string, len(codes))
 	for _, c := range codes {
 		next <- c
 	}
 	close(next)
 	voter := insecureClient()
-	for range 4 {
-		wg.Go(func() {
-			for c := range next {
-				select {
-				case <-killed:
-					return
-				default:
-				}
-				res, err := voter.Post(base+"/api/decide/votes/"+v.ID+"/cast", "application/json",
-					strings.NewReader(fmt.Sprintf(`{"token":%q,"ballot":{"choice":0}}`, c)))
-				if err != nil {
-					return // the box died under us: not acknowledged
-				}
-				var out struct{ Receipt string }
-				err = json.NewDecoder(res.Body).Decode(&out)
-				res.Body.Close()
-				if err != nil || res.StatusCode != http.StatusOK {
-					return
-				}
-				mu.Lock()
-				acked = append(acked, out.Receipt)
-				mu.Unlock()
-			}
-		})
-	}
-	writersDone := make(chan struct{})
-	go func() { wg.Wait(); close(writersDone) }()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 60 {
-			break
+	acked := cutPower(t, cmd, 4, 0, 60, "ballots", func() (string, bool) {
+		c, ok := <-next
+		if !ok {
+			return "", false
 		}
-		select {
-		case <-writersDone:
-			t.Fatalf("the voters gave up after %d acknowledged ballots, before the power cut", n)
-		default:
+		res, err := voter.Post(base+"/api/decide/votes/"+v.ID+"/cast", "application/json",
+			strings.NewReader(fmt.Sprintf(`{"token":%q,"ballot":{"choice":0}}`, c)))
+		if err != nil {
+			return "", false // the box died under us: not acknowledged
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d ballots acknowledged in 30s", n)
+		var out struct{ Receipt string }
+		err = json.NewDecoder(res.Body).Decode(&out)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK {
+			return "", false
 		}
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	close(killed)
-	cmd.Wait()
-	wg.Wait()
-	t.Logf("%d ballots acknowledged before SIGKILL", len(acked))
+		return out.Receipt, true
+	})
 
 	_, base = startProcess(t, dir)
 	var closed struct {

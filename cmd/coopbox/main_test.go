@@ -285,6 +285,64 @@ func insecureClient() *http.Client {
 	}
 }
 
+// cutPower runs writers goroutines, each calling write up to perWriter
+// times (0: until it says stop) as long as the power is on. write returns
+// what the server acknowledged ("" for nothing) and whether to go on. Once
+// want writes were acknowledged, with more in flight, it kills coopbox with
+// SIGKILL, waits for the writers and returns every acknowledged write. It
+// fails the test if the writers stop first, or in 30 s.
+func cutPower(t *testing.T, cmd *exec.Cmd, writers, perWriter, want int, what string, write func() (string, bool)) []string {
+	t.Helper()
+	var mu sync.Mutex
+	var acked []string
+	var wg sync.WaitGroup
+	killed := make(chan struct{})
+	for range writers {
+		wg.Go(func() {
+			for i := 0; perWriter == 0 || i < perWriter; i++ {
+				select {
+				case <-killed:
+					return
+				default:
+				}
+				ack, more := write()
+				if ack != "" {
+					mu.Lock()
+					acked = append(acked, ack)
+					mu.Unlock()
+				}
+				if !more {
+					return
+				}
+			}
+		})
+	}
+	writersDone := make(chan struct{})
+	go func() { wg.Wait(); close(writersDone) }()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= want {
+			break
+		}
+		select {
+		case <-writersDone:
+			t.Fatalf("the writers gave up after %d acknowledged %s, before the power cut", n, what)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d %s acknowledged in 30s", n, what)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	close(killed)
+	cmd.Wait()
+	wg.Wait()
+	t.Logf("%d %s acknowledged before SIGKILL", len(acked), what)
+	return acked
+}
+
 // TestPowerCut kills coopbox with SIGKILL in the middle of a stream of
 // writes (invitations created by a facilitator, from four clients at once),
 // starts it again on the same folder and checks that every write the server
@@ -301,62 +359,22 @@ func TestPowerCut(t *testing.T) {
 	res.Body.Close()
 
 	linkRe := regexp.MustCompile(`/invite/([A-Za-z0-9_-]{32})`)
-	var mu sync.Mutex
-	var acked []string
-	var wg sync.WaitGroup
-	killed := make(chan struct{})
-	for range 4 {
-		wg.Go(func() {
-			for i := 0; i < 7; i++ {
-				select {
-				case <-killed:
-					return
-				default:
-				}
-				res, err := owner.PostForm(base+"/facilitators/invites", url.Values{})
-				if err != nil {
-					return // the server died under us: not acknowledged
-				}
-				body, err := io.ReadAll(res.Body)
-				res.Body.Close()
-				if err != nil || res.StatusCode != http.StatusCreated {
-					return
-				}
-				if m := linkRe.FindSubmatch(body); m != nil {
-					mu.Lock()
-					acked = append(acked, string(m[1]))
-					mu.Unlock()
-				}
-			}
-		})
-	}
 	// Cut the power once a dozen writes were acknowledged, with more in flight.
-	writersDone := make(chan struct{})
-	go func() { wg.Wait(); close(writersDone) }()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 12 {
-			break
+	tokens := cutPower(t, cmd, 4, 7, 12, "invitations", func() (string, bool) {
+		res, err := owner.PostForm(base+"/facilitators/invites", url.Values{})
+		if err != nil {
+			return "", false // the server died under us: not acknowledged
 		}
-		select {
-		case <-writersDone:
-			t.Fatalf("the writers gave up after %d acknowledged invitations, before the power cut", n)
-		default:
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusCreated {
+			return "", false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d invitations acknowledged in 30s", n)
+		if m := linkRe.FindSubmatch(body); m != nil {
+			return string(m[1]), true
 		}
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	close(killed)
-	cmd.Wait()
-	wg.Wait()
-	mu.Lock()
-	tokens := append([]string(nil), acked...)
-	mu.Unlock()
-	t.Logf("%d invitations acknowledged before SIGKILL", len(tokens))
+		return "", true
+	})
 
 	_, base = startProcess(t, dir)
 	visitor := insecureClient()

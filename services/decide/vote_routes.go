@@ -534,14 +534,8 @@ func (s *Service) apiSign(w http.ResponseWriter, r *http.Request) {
 // on an open vote with delegation where their weight goes now: their
 // delegate's ballot.
 func (s *Service) apiMine(w http.ResponseWriter, r *http.Request) {
-	v, err := s.st.vote(r.PathValue("vid"))
-	if err != nil {
-		s.voteErr(w, r, err)
-		return
-	}
-	m, err := s.memberOf(r, v)
-	if err != nil {
-		s.voteErr(w, r, err)
+	v, m, ok := s.memberVote(w, r)
+	if !ok {
 		return
 	}
 	mine, err := s.mine(v, m)
@@ -553,14 +547,8 @@ func (s *Service) apiMine(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) apiNote(w http.ResponseWriter, r *http.Request) {
-	v, err := s.st.vote(r.PathValue("vid"))
-	if err != nil {
-		s.voteErr(w, r, err)
-		return
-	}
-	m, err := s.memberOf(r, v)
-	if err != nil {
-		s.voteErr(w, r, err)
+	v, m, ok := s.memberVote(w, r)
+	if !ok {
 		return
 	}
 	var in struct {
@@ -662,4 +650,20 @@ func (s *Service) currentState(r *http.Request, assemblyID string) []page.Event 
 		return nil
 	}
 	return []page.Event{{Name: "votes", Data: data}}
+}
+
+// memberVote loads the vote of the path and the member asking, bound to its
+// assembly; it answers the error itself and returns false when either fails.
+func (s *Service) memberVote(w http.ResponseWriter, r *http.Request) (Vote, Member, bool) {
+	v, err := s.st.vote(r.PathValue("vid"))
+	if err != nil {
+		s.voteErr(w, r, err)
+		return Vote{}, Member{}, false
+	}
+	m, err := s.memberOf(r, v)
+	if err != nil {
+		s.voteErr(w, r, err)
+		return Vote{}, Member{}, false
+	}
+	return v, m, true
 }
